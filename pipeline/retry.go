@@ -1,0 +1,62 @@
+package pipeline
+
+import (
+	"math"
+	"time"
+)
+
+// RetryPolicy says how often and how patiently a task is retried, in the
+// shape of Temporal's retry policy.
+type RetryPolicy struct {
+	// Attempts is the total number of attempts, the first included; 1 means
+	// no retries. Config's `retries: N` is Attempts = N+1.
+	Attempts int `json:"attempts"`
+	// InitialDelay is the wait before the second attempt.
+	InitialDelay time.Duration `json:"initial_delay"`
+	// MaxDelay caps the wait between attempts (0: no cap).
+	MaxDelay time.Duration `json:"max_delay"`
+	// Multiplier grows the wait after each failed attempt (< 1 is taken as 1).
+	Multiplier float64 `json:"multiplier"`
+	// Jitter is the fraction of the wait that is randomised, in [0, 1]: the
+	// actual wait is uniform in [d*(1-Jitter), d]. It spreads retries of many
+	// tasks hitting one rate-limited API so they do not come back in lockstep.
+	Jitter float64 `json:"jitter"`
+}
+
+// DefaultRetryPolicy is used where a task sets nothing: one attempt.
+var DefaultRetryPolicy = RetryPolicy{Attempts: 1, InitialDelay: 5 * time.Second, MaxDelay: 5 * time.Minute, Multiplier: 2, Jitter: 0.2}
+
+// Backoff returns the wait before attempt next (2 for the first retry), given
+// a source of uniform random numbers in [0, 1). The un-jittered delay is
+// InitialDelay * Multiplier^(next-2), capped at MaxDelay.
+func (p RetryPolicy) Backoff(next int, rand01 func() float64) time.Duration {
+	if next < 2 {
+		return 0
+	}
+	m := p.Multiplier
+	if m < 1 {
+		m = 1
+	}
+	d := float64(p.InitialDelay) * math.Pow(m, float64(next-2))
+	if p.MaxDelay > 0 && d > float64(p.MaxDelay) {
+		d = float64(p.MaxDelay)
+	}
+	j := math.Min(math.Max(p.Jitter, 0), 1)
+	if j > 0 && rand01 != nil {
+		d -= d * j * rand01()
+	}
+	if d > float64(math.MaxInt64) {
+		return time.Duration(math.MaxInt64)
+	}
+	return time.Duration(d)
+}
+
+// MoreAttempts reports whether an attempt numbered attempt (1-based) may be
+// followed by another.
+func (p RetryPolicy) MoreAttempts(attempt int) bool {
+	n := p.Attempts
+	if n < 1 {
+		n = 1
+	}
+	return attempt < n
+}
