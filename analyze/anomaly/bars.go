@@ -137,11 +137,12 @@ type pumpCandidate struct {
 // in one token's bars. Push bars in time order.
 type BarDetector struct {
 	cfg       BarConfig
-	rets      *window // log returns close/prev close
-	vols      *window // log(1+volume)
-	dts       *window // seconds between bars
-	recent    []barMark
-	prev      *Bar
+	rets      *window   // log returns close/prev close
+	vols      *window   // log(1+volume)
+	dts       *window   // seconds between bars
+	recent    []barMark // the last RiseBars+1 bars, oldest first
+	prev      Bar
+	hasPrev   bool
 	seen      int
 	pump      *pumpCandidate
 	skipped   int
@@ -170,7 +171,7 @@ func (d *BarDetector) Push(b Bar) ([]Anomaly, error) {
 		d.skipped++
 		return nil, err
 	}
-	if d.prev != nil && !b.TS.After(d.prev.TS) {
+	if d.hasPrev && !b.TS.After(d.prev.TS) {
 		d.skipped++
 		reason := "out of order"
 		if b.TS.Equal(d.prev.TS) {
@@ -186,7 +187,7 @@ func (d *BarDetector) Push(b Bar) ([]Anomaly, error) {
 	if warm {
 		volZ = d.vols.Z(logVol, volFloor)
 	}
-	if d.prev != nil {
+	if d.hasPrev {
 		r := math.Log(b.Close / d.prev.Close)
 		dt := b.TS.Sub(d.prev.TS).Seconds()
 		if warm {
@@ -201,12 +202,12 @@ func (d *BarDetector) Push(b Bar) ([]Anomaly, error) {
 	}
 	d.vols.Push(logVol)
 	d.seen++
-	d.recent = append(d.recent, barMark{ts: b.TS, close: b.Close, volZ: volZ})
-	if len(d.recent) > d.cfg.RiseBars+1 {
-		d.recent = d.recent[1:]
+	if len(d.recent) == d.cfg.RiseBars+1 {
+		copy(d.recent, d.recent[1:])
+		d.recent = d.recent[:len(d.recent)-1]
 	}
-	prev := b
-	d.prev = &prev
+	d.recent = append(d.recent, barMark{ts: b.TS, close: b.Close, volZ: volZ})
+	d.prev, d.hasPrev = b, true
 	return out, nil
 }
 
