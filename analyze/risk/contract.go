@@ -21,11 +21,12 @@ const index = `\[(?:[^\[\]]|\[[^\]]*\])*\]`
 
 var (
 	reOnlyModifier = regexp.MustCompile(`^only[A-Z_]\w*$`)
-	// A caller check on the contract owner, an admin role or an
-	// authorisation map.
-	reCallerCheck = regexp.MustCompile(`(msg\.sender|_msgSender\(\))\s*[!=]=\s*(_?owner|owner\(\)|_?admin|_?dev\w*|_?operator|_?marketing\w*|_?deployer|_?creator)\b|\b(_?owner|owner\(\)|_?admin|_?dev\w*|_?operator|_?marketing\w*|_?deployer|_?creator)\s*[!=]=\s*(msg\.sender|_msgSender\(\))|\bhasRole\s*\(|\b_checkRole\s*\(|\b_checkOwner\s*\(|\bauthorized\s*\[\s*(msg\.sender|_msgSender\(\))|\bisOwner\s*\(\s*\)`)
+	// A caller check: msg.sender compared with a stored address (owner,
+	// admin, or a disguised one such as "initGas"), an admin role, or an
+	// authorisation map. The compared name is group 1 or 2; a function
+	// parameter there is not a privilege (see privileged).
+	reCallerCheck = regexp.MustCompile(`(?:msg\.sender|_msgSender\(\)|tx\.origin)\s*[!=]=\s*([A-Za-z_]\w*)(?:\s*\(\s*\))?|([A-Za-z_]\w*)(?:\s*\(\s*\))?\s*[!=]=\s*(?:msg\.sender|_msgSender\(\)|tx\.origin)|\bhasRole\s*\(|\b_checkRole\s*\(|\b_checkOwner\s*\(|\bauthorized\s*\[\s*(?:msg\.sender|_msgSender\(\))|\bisOwner\s*\(\s*\)`)
 	reMint        = regexp.MustCompile(`\b_(safe)?[mM]int\s*\(|\b_?totalSupply\s*(\+=|=\s*_?totalSupply\s*(\.add\s*\(|\+))|\b_tTotal\s*\+=`)
-	reBalanceSet  = regexp.MustCompile(`\b_?(balances|balanceOf|_rOwned|_tOwned|_balance)\s*` + index + `\s*(=[^=]|\+=|-=)`)
 	reAssign      = regexp.MustCompile(`\b(\w+)\s*((?:` + index + `)*)\s*(=|\+=|-=)[^=]`)
 	reRequire     = regexp.MustCompile(`\brequire\s*\(([^;]*)\)\s*;|\bif\s*\(([^)]*)\)\s*revert`)
 	rePauseCall   = regexp.MustCompile(`\b_(un)?pause\s*\(`)
@@ -100,6 +101,7 @@ func ContractFlags(in ContractInput) []Flag {
 		h.fns = append(h.fns, fnName)
 	}
 	var feeVars, maxVars = map[string]bool{}, map[string]bool{}
+	ownerMaps := map[string][]string{} // mapping -> privileged functions writing it
 	for _, f := range fns {
 		if f.Kind != "function" || !f.Callable {
 			continue
@@ -113,8 +115,16 @@ func ContractFlags(in ContractInput) []Flag {
 		if reMint.MatchString(body) {
 			note(FlagMint, f.Name)
 		}
-		if reBalanceSet.MatchString(body) && !reMint.MatchString(body) {
-			note(FlagBalanceChange, f.Name)
+		// A direct balance write: raising balances without a matching
+		// decrease is a hidden mint (no totalSupply change, no Transfer
+		// from 0x0 needed); lowering or setting them takes users' tokens.
+		if !reMint.MatchString(body) {
+			inc, dec := balanceWrites(body)
+			if inc && !dec {
+				note(FlagMint, f.Name)
+			} else if dec {
+				note(FlagBalanceChange, f.Name)
+			}
 		}
 		if rePauseCall.MatchString(body) {
 			note(FlagPause, f.Name)
@@ -122,6 +132,9 @@ func ContractFlags(in ContractInput) []Flag {
 		for _, m := range reAssign.FindAllStringSubmatch(body, -1) {
 			v := m[1]
 			mapping := m[2] != ""
+			if mapping && !nameExempt.MatchString(v) {
+				ownerMaps[v] = append(ownerMaps[v], f.Name)
+			}
 			switch {
 			case mapping && nameBlacklist.MatchString(v):
 				note(FlagBlacklist, f.Name)
@@ -177,6 +190,39 @@ func ContractFlags(in ContractInput) []Flag {
 			}
 		}
 	}
+	// Gates: a mapping the owner writes that the transfer path requires
+	// (in a require/revert, or in a modifier on the transfer function) is a
+	// blacklist or whitelist whatever its name ("girlMap", "onlyNotGirl").
+	for _, f := range fns {
+		if f.Kind != "function" || !reTransferFn.MatchString(f.Name) || f.Body == "" {
+			continue
+		}
+		conds := ""
+		for _, m := range reRequire.FindAllStringSubmatch(a.inlined(f), -1) {
+			conds += m[1] + m[2] + "\n"
+		}
+		for _, mod := range f.Modifiers {
+			for _, g := range a.modifiers[mod] {
+				for _, m := range reRequire.FindAllStringSubmatch(g.Body, -1) {
+					conds += m[1] + m[2] + "\n"
+				}
+			}
+		}
+		for v, setters := range ownerMaps {
+			if !regexp.MustCompile(`\b` + regexp.QuoteMeta(v) + `\s*\[`).MatchString(conds) {
+				continue
+			}
+			code := FlagBlacklist
+			if nameWhitelist.MatchString(v) {
+				code = FlagWhitelist
+			}
+			for _, s := range setters {
+				curOwnerOnly = a.ownerOnlyFn[s]
+				note(code, s)
+			}
+		}
+	}
+	curOwnerOnly = false
 	cooldownAnywhere := reCooldown.FindString(code)
 
 	titles := map[string]struct {
@@ -258,14 +304,20 @@ func ContractFlags(in ContractInput) []Flag {
 
 // analysis knows the modifiers and internal functions of one source.
 type analysis struct {
-	privMods  map[string]bool
-	ownerMods map[string]bool // modifiers whose check names only the owner
-	internal  map[string][]fn
+	privMods    map[string]bool
+	ownerMods   map[string]bool // modifiers whose check names only the owner
+	modifiers   map[string][]fn
+	ownerOnlyFn map[string]bool // privileged functions callable by the owner alone
+	internal    map[string][]fn
 }
 
 func newAnalysis(fns []fn) *analysis {
-	a := &analysis{privMods: map[string]bool{}, ownerMods: map[string]bool{}, internal: map[string][]fn{}}
+	a := &analysis{privMods: map[string]bool{}, ownerMods: map[string]bool{}, internal: map[string][]fn{},
+		modifiers: map[string][]fn{}, ownerOnlyFn: map[string]bool{}}
 	for _, f := range fns {
+		if f.Kind == "modifier" {
+			a.modifiers[f.Name] = append(a.modifiers[f.Name], f)
+		}
 		switch {
 		case f.Kind == "modifier" && reCallerCheck.MatchString(f.Body):
 			a.privMods[f.Name] = true
@@ -278,6 +330,11 @@ func newAnalysis(fns []fn) *analysis {
 			a.ownerMods[f.Name] = all
 		case f.Kind == "function" && !f.Callable && f.Body != "":
 			a.internal[f.Name] = append(a.internal[f.Name], f)
+		}
+	}
+	for _, f := range fns {
+		if _, byOwner := a.privileged(f); byOwner && f.Kind == "function" {
+			a.ownerOnlyFn[f.Name] = true
 		}
 	}
 	return a
@@ -301,9 +358,19 @@ func (a *analysis) privileged(f fn) (ok, byOwner bool) {
 	if len(body) > 400 {
 		body = body[:400]
 	}
-	if m := reCallerCheck.FindString(body); m != "" {
+	params := map[string]bool{}
+	for _, p := range strings.Split(f.Params, ",") {
+		if ids := identifiers(p); len(ids) > 0 {
+			params[ids[len(ids)-1]] = true
+		}
+	}
+	for _, m := range reCallerCheck.FindAllStringSubmatch(body, -1) {
+		name := m[1] + m[2]
+		if params[name] || name == "address" {
+			continue // msg.sender == from: the caller's own tokens
+		}
 		ok = true
-		if !strings.Contains(m, "owner") {
+		if !strings.Contains(strings.ToLower(m[0]), "owner") {
 			byOwner = false
 		}
 	}
@@ -391,4 +458,26 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
+}
+
+var reBalanceWrite = regexp.MustCompile(`\b(_?(?:balances|balanceOf|_rOwned|_tOwned|_balance))\s*(` + index + `)\s*(=[^=]|\+=|-=)([^;]*);`)
+
+// balanceWrites classifies the direct balance writes in body.
+func balanceWrites(body string) (inc, dec bool) {
+	for _, m := range reBalanceWrite.FindAllStringSubmatch(body, -1) {
+		op, rhs := strings.TrimSpace(m[3]), m[4]
+		switch {
+		case op == "+=":
+			inc = true
+		case op == "-=":
+			dec = true
+		case strings.Contains(rhs, m[1]) && (strings.Contains(rhs, ".sub(") || strings.Contains(rhs, "-")):
+			dec = true
+		case strings.Contains(rhs, m[1]) && (strings.Contains(rhs, ".add(") || strings.Contains(rhs, "+")):
+			inc = true
+		default:
+			dec = true // set outright
+		}
+	}
+	return inc, dec
 }

@@ -159,3 +159,29 @@ func TestParseGetSourceCodeError(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// A blacklist needs no telling name: an owner-written mapping that a
+// modifier on _transfer requires is one (pattern seen in CRPWarner's
+// ground truth as "girlMap" / "onlyNotGirl").
+func TestDisguisedBlacklistGate(t *testing.T) {
+	src := `contract Ownable { address _owner; modifier onlyOwner() { require(msg.sender == _owner); _; } }
+contract T is Ownable {
+    mapping(address => uint8) girlMap;
+    mapping(address => uint256) _balances;
+    function setGirl(address user, uint8 b) public onlyOwner { girlMap[user] = b; }
+    modifier onlyNotGirl(address a) { require(girlMap[a] == 0, "no"); _; }
+    function _transfer(address from, address to, uint256 amount) internal onlyNotGirl(from) {
+        _balances[from] -= amount; _balances[to] += amount;
+    }
+}`
+	fs := ContractFlags(ContractInput{Source: ContractSource{SourceCode: src, ABI: "[]"}})
+	for _, f := range fs {
+		if f.Code == FlagBlacklist {
+			if fns := f.Evidence["functions"].([]string); len(fns) != 1 || fns[0] != "setGirl" || f.Severity != Critical {
+				t.Fatalf("blacklist flag %+v", f)
+			}
+			return
+		}
+	}
+	t.Fatalf("no blacklist flag: %v", codes(fs))
+}
