@@ -1,9 +1,13 @@
 package anomaly
 
 import (
+	"bytes"
 	"fmt"
+	"os"
 	"testing"
 	"time"
+
+	"memepipe/internal/shareddata"
 )
 
 func BenchmarkBarDetector(b *testing.B) {
@@ -76,4 +80,24 @@ func BenchmarkTransferDetector(b *testing.B) {
 		n += len(trs)
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "transfers/s")
+}
+
+// BenchmarkScanBarsCSV: the CSV front-end on the real Coinbase minute file
+// (46,888 rows, newest first, so buffered and replayed).
+func BenchmarkScanBarsCSV(b *testing.B) {
+	raw, err := os.ReadFile(shareddata.Path(b, "prices", "coinbase_DOGE-USD_1min_2023-11-27_2023-12-29.csv"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(raw)))
+	b.ResetTimer()
+	rows := 0
+	for i := 0; i < b.N; i++ {
+		rep, err := ScanBars(bytes.NewReader(raw), "coinbase", BarConfig{}, func(Anomaly) error { return nil })
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows += rep.Rows
+	}
+	b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
 }
