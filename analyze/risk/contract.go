@@ -100,7 +100,6 @@ func ContractFlags(in ContractInput) []Flag {
 		}
 		h.fns = append(h.fns, fnName)
 	}
-	var feeVars, maxVars = map[string]bool{}, map[string]bool{}
 	ownerMaps := map[string][]string{} // mapping -> privileged functions writing it
 	for _, f := range fns {
 		if f.Kind != "function" || !f.Callable {
@@ -149,14 +148,12 @@ func ContractFlags(in ContractInput) []Flag {
 					note(FlagMaxTxBounded, f.Name)
 				} else {
 					note(FlagMaxTxUnbounded, f.Name)
-					maxVars[v] = true
 				}
 			case !mapping && nameFee.MatchString(v) && !nameExempt.MatchString(v) && !strings.Contains(strings.ToLower(v), "receiver") && !strings.Contains(strings.ToLower(v), "wallet") && !strings.Contains(strings.ToLower(v), "address"):
 				if boundedWrite(body, v, f.Params, false) {
 					note(FlagFeeBounded, f.Name)
 				} else {
 					note(FlagFeeUnbounded, f.Name)
-					feeVars[v] = true
 				}
 			}
 		}
