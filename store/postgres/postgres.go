@@ -42,7 +42,9 @@ var _ store.Store = (*Store)(nil)
 
 // Open connects to the database at url (postgres://user@host:port/db?...)
 // and applies pending migrations. Two processes opening one database at
-// once take turns on the migrations (see migrateUp).
+// once take turns on the migrations (see migrateUp). pgxpool's URL
+// parameters apply: pool_max_conns (default: 4 or the number of CPUs,
+// whichever is larger), and search_path to put the tables in a schema.
 func Open(ctx context.Context, url string) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {

@@ -71,6 +71,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if path == "" {
 		path = DefaultPath
 	}
+	if path == ":memory:" || strings.HasPrefix(path, "file::memory:") {
+		// Each connection would get its own empty database: the reader pool
+		// would never see the writer's rows.
+		return nil, fmt.Errorf("sqlite %s: in-memory databases are not supported, use a file (in tests, one in t.TempDir())", path)
+	}
 	if dir := filepath.Dir(path); dir != "." {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("sqlite %s: %w", path, err)
@@ -186,7 +191,7 @@ func (s *Store) Close() error {
 	return errors.Join(errs...)
 }
 
-// isConstraint reports whether err is a UNIQUE or PRIMARY KEY violation.
+// isUniqueViolation reports whether err is a UNIQUE or PRIMARY KEY violation.
 func isUniqueViolation(err error) bool {
 	var se *sqlite3.Error
 	if !errors.As(err, &se) {

@@ -121,3 +121,9 @@ func TestDefaultPath(t *testing.T) {
 		t.Errorf("Open(\"\") = %s %s, want sqlite memepipe.db", s.Dialect(), s.Path())
 	}
 }
+
+func TestInMemoryRefused(t *testing.T) {
+	if _, err := sqlite.Open(context.Background(), ":memory:"); err == nil {
+		t.Fatal("Open(:memory:): no error")
+	}
+}
