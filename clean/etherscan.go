@@ -127,6 +127,7 @@ func classifyEtherscan(message, result string) (kind UpstreamKind, empty bool) {
 		strings.Contains(text, "api pro"), strings.Contains(text, "paid"):
 		return UpstreamPlan, false
 	case strings.Contains(text, "result window is too large"), strings.Contains(text, "invalid"),
+		strings.Contains(text, "not verified"),
 		strings.Contains(text, "error!"):
 		return UpstreamRequest, false
 	}

@@ -46,6 +46,10 @@ func (in Input) openObject(dec *json.Decoder) error {
 		if errors.Is(err, io.EOF) {
 			return in.errAtf("$", "empty body")
 		}
+		var syn *json.SyntaxError
+		if errors.As(err, &syn) && syn.Offset <= 1 {
+			return in.errAtf("$", "body is not a JSON object (an HTML error page?): %v", err)
+		}
 		return in.jsonErr("$", err)
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
