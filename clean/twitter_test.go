@@ -162,8 +162,8 @@ func TestCashtagResolution(t *testing.T) {
 
 func TestNormalizeTweetText(t *testing.T) {
 	cases := map[string]string{
-		"  gm\n\n$DOGE\t&amp;&amp; 🐶  ":      "gm $DOGE && 🐶",
-		"a&amp;amp;b &lt;3 &gt;":             "a&b <3 >",
+		"  gm\n\n$DOGE\t&amp;&amp; 🐶  ":        "gm $DOGE && 🐶",
+		"a&amp;amp;b &lt;3 &gt;":               "a&b <3 >",
 		"👨\u200d👩\u200d👧 family\u00a0\u00a0ok": "👨\u200d👩\u200d👧 family ok",
 		"zero\u200bwidth\x07bell":              "zerowidthbell",
 		"❤\ufe0f":                              "❤\ufe0f",
