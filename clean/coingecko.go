@@ -271,6 +271,9 @@ func (coinGeckoMarketChartParser) Parse(ctx context.Context, in Input, emit Emit
 			if err != nil {
 				return in.errAtf(path+"[0]", "%q is not a millisecond time", string(p[0]))
 			}
+			if _, err := unixMilli(ms); err != nil {
+				return in.errAt(path+"[0]", err)
+			}
 			v, err := p[1].Float64()
 			if err != nil {
 				return in.errAtf(path+"[1]", "%q is not a number", string(p[1]))

@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"memepipe/canonical"
 )
@@ -131,7 +130,10 @@ func (dexScreenerPairsParser) Parse(ctx context.Context, in Input, emit Emit) er
 				best, bestLiq = i, liq
 			}
 			if p.PairCreatedAt != nil && *p.PairCreatedAt > 0 {
-				t := time.UnixMilli(*p.PairCreatedAt).UTC()
+				t, err := unixMilli(*p.PairCreatedAt)
+				if err != nil {
+					return in.errAt(path+".pairCreatedAt", err)
+				}
 				if f.LaunchedAt == nil || t.Before(*f.LaunchedAt) {
 					f.LaunchedAt = &t
 				}

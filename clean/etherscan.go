@@ -149,7 +149,11 @@ func (in Input) decTime(path, s string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	return time.Unix(n, 0).UTC(), nil
+	t, err := unixTime(n)
+	if err != nil {
+		return time.Time{}, in.errAt(path, err)
+	}
+	return t, nil
 }
 
 func (in Input) address(path, s string) (string, error) {

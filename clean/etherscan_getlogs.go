@@ -68,7 +68,9 @@ func (getLogsParser) Parse(ctx context.Context, in Input, emit Emit) error {
 		if err != nil {
 			return in.errAt(path+".timeStamp", err)
 		}
-		h.ts = time.Unix(secs, 0).UTC()
+		if h.ts, err = unixTime(secs); err != nil {
+			return in.errAt(path+".timeStamp", err)
+		}
 		if h.logIndex, err = evm.ParseHexUint64(r.LogIndex); err != nil {
 			return in.errAt(path+".logIndex", err)
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 )
 
 // newDecoder returns a decoder over in.Body that keeps numbers exact
@@ -154,4 +155,36 @@ func firstNonEmpty(ss ...string) string {
 		}
 	}
 	return ""
+}
+
+// Unix times outside years 1..9999 cannot be written as RFC 3339 (the
+// JSON and SQL form of every timestamp): such a value is bad input.
+const (
+	minUnix = -62135596800 // 0001-01-01T00:00:00Z
+	maxUnix = 253402300799 // 9999-12-31T23:59:59Z
+)
+
+// unixTime converts Unix seconds, refusing unrepresentable years.
+func unixTime(sec int64) (time.Time, error) {
+	if sec < minUnix || sec > maxUnix {
+		return time.Time{}, fmt.Errorf("%d is not a Unix time in years 1-9999", sec)
+	}
+	return time.Unix(sec, 0).UTC(), nil
+}
+
+// unixMilli converts Unix milliseconds likewise.
+func unixMilli(ms int64) (time.Time, error) {
+	if ms/1000 < minUnix || ms/1000 > maxUnix {
+		return time.Time{}, fmt.Errorf("%d is not a Unix millisecond time in years 1-9999", ms)
+	}
+	return time.UnixMilli(ms).UTC(), nil
+}
+
+// unixFloat converts a float seconds value (Yahoo prints some times as
+// JSON numbers that decode as floats).
+func unixFloat(f float64) (time.Time, error) {
+	if f != f || f < minUnix || f > maxUnix {
+		return time.Time{}, fmt.Errorf("%v is not a Unix time in years 1-9999", f)
+	}
+	return time.Unix(int64(f), 0).UTC(), nil
 }

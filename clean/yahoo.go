@@ -178,8 +178,12 @@ func (yahooChartParser) Parse(ctx context.Context, in Input, emit Emit) error {
 				}
 				vals[j] = f
 			}
+			ts, err := unixTime(res.Timestamp[i])
+			if err != nil {
+				return in.errAt(path+".timestamp["+strconv.Itoa(i)+"]", err)
+			}
 			bar := canonical.PriceBar{
-				Token: token, BarInterval: interval, TS: time.Unix(res.Timestamp[i], 0).UTC(),
+				Token: token, BarInterval: interval, TS: ts,
 				Open: vals[0], High: vals[1], Low: vals[2], Close: vals[3], Volume: vals[4],
 				Currency: res.Meta.Currency, Source: in.Source,
 			}
@@ -203,8 +207,12 @@ func (yahooChartParser) Parse(ctx context.Context, in Input, emit Emit) error {
 			if err != nil || amt == nil {
 				return in.errAtf(path+".events.dividends."+k+".amount", "%q is not a number", string(d.Amount))
 			}
+			ts, err := eventTime(k, d.Date)
+			if err != nil {
+				return in.errAt(path+".events.dividends."+k+".date", err)
+			}
 			actions = append(actions, canonical.CorporateAction{
-				Token: token, Kind: "dividend", TS: eventTime(k, d.Date), Amount: amt,
+				Token: token, Kind: "dividend", TS: ts, Amount: amt,
 				Currency: res.Meta.Currency, Source: in.Source,
 			})
 		}
@@ -214,8 +222,12 @@ func (yahooChartParser) Parse(ctx context.Context, in Input, emit Emit) error {
 			if err1 != nil || err2 != nil || num == nil || den == nil || *num <= 0 || *den <= 0 {
 				return in.errAtf(path+".events.splits."+k, "split %q is not a positive ratio", s.SplitRatio)
 			}
+			ts, err := eventTime(k, s.Date)
+			if err != nil {
+				return in.errAt(path+".events.splits."+k+".date", err)
+			}
 			actions = append(actions, canonical.CorporateAction{
-				Token: token, Kind: "split", TS: eventTime(k, s.Date),
+				Token: token, Kind: "split", TS: ts,
 				Numerator: num, Denominator: den, SplitRatio: s.SplitRatio, Source: in.Source,
 			})
 		}
@@ -235,11 +247,11 @@ func (yahooChartParser) Parse(ctx context.Context, in Input, emit Emit) error {
 }
 
 // eventTime is an event's date, or its map key when the date is missing.
-func eventTime(key string, date int64) time.Time {
+func eventTime(key string, date int64) (time.Time, error) {
 	if date == 0 {
 		date, _ = strconv.ParseInt(key, 10, 64)
 	}
-	return time.Unix(date, 0).UTC()
+	return unixTime(date)
 }
 
 // yahooQuoteSummaryParser reads /v10/finance/quoteSummary/{ticker} with
@@ -376,7 +388,9 @@ func (yahooQuoteSummaryParser) Parse(ctx context.Context, in Input, emit Emit) e
 					q.Volume24h = p.RegularMarketVol.v
 				}
 				if t := p.RegularMarketTime.v; t != nil {
-					q.MarketTime = canonical.Time(time.Unix(int64(*t), 0))
+					if mt, err := unixFloat(*t); err == nil {
+						q.MarketTime = canonical.Time(mt)
+					}
 				}
 			}
 			if d := res.SummaryDetail; d != nil {
@@ -474,7 +488,9 @@ func (yahooQuoteParser) Parse(ctx context.Context, in Input, emit Emit) error {
 			Volume24h: orF(r.Volume24Hr.v, r.RegularMarketVol.v),
 		}
 		if t := r.RegularMarketTime.v; t != nil {
-			q.MarketTime = canonical.Time(time.Unix(int64(*t), 0))
+			if mt, err := unixFloat(*t); err == nil {
+				q.MarketTime = canonical.Time(mt)
+			}
 		}
 		if err := emit(q); err != nil {
 			return err
