@@ -43,8 +43,8 @@ func TestBackoffJitterBounds(t *testing.T) {
 		{InitialDelay: 100 * time.Millisecond, MaxDelay: time.Minute, Multiplier: 2, Jitter: 0.2},
 		{InitialDelay: time.Second, MaxDelay: 5 * time.Second, Multiplier: 3, Jitter: 1},
 		{InitialDelay: 10 * time.Millisecond, Multiplier: 0.5, Jitter: 0.3}, // multiplier < 1 is 1
-		{InitialDelay: time.Second, Multiplier: 2, Jitter: 7},              // jitter > 1 is 1
-		{InitialDelay: time.Second, Multiplier: 2, Jitter: -1},             // jitter < 0 is 0
+		{InitialDelay: time.Second, Multiplier: 2, Jitter: 7},               // jitter > 1 is 1
+		{InitialDelay: time.Second, Multiplier: 2, Jitter: -1},              // jitter < 0 is 0
 	}
 	for _, p := range policies {
 		for next := 2; next <= 8; next++ {
