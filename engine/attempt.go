@@ -164,6 +164,14 @@ func (x *execution) runAttempt(t *taskState) (pipeline.State, time.Duration, err
 		}
 	}
 
+	if x.lost.Load() {
+		// Another process owns the run now and has recorded this attempt
+		// as a zombie; overwriting its rows would mislead.
+		a.mu.Lock()
+		a.finished = true
+		a.mu.Unlock()
+		return "", 0, nil
+	}
 	a.mu.Lock()
 	a.finished = true
 	a.tr.State = state

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"memepipe/pipeline"
+	"memepipe/store"
 	"memepipe/tasks/command"
 )
 
@@ -943,5 +944,39 @@ func TestInvalidInput(t *testing.T) {
 	_, err = e.Run(context.Background(), &pipeline.DAG{Name: "p", Tasks: []pipeline.Task{{Name: "a", Runner: ok(&calls{})}}}, pipeline.Interval{}, RunOptions{})
 	if err == nil || !strings.Contains(err.Error(), "is empty") {
 		t.Errorf("empty interval: %v", err)
+	}
+}
+
+// TestLostOwnership: when another process has claimed the run (this one
+// stalled past ZombieAfter), the next heartbeat notices, the running attempt
+// is cancelled without grace, and nothing more is written.
+func TestLostOwnership(t *testing.T) {
+	st := newStore()
+	ctx := context.Background()
+	dag := &pipeline.DAG{Name: "p", Tasks: []pipeline.Task{
+		{Name: "long", Runner: pipeline.RunnerFunc(func(ctx context.Context, tc *pipeline.TaskContext) (pipeline.Result, error) {
+			if ok, err := st.ClaimRun(context.Background(), tc.RunID, "thief:1", time.Now().Add(time.Hour)); !ok || err != nil {
+				return pipeline.Result{}, pipeline.Permanent(fmt.Errorf("test could not steal the run: %v %v", ok, err))
+			}
+			<-ctx.Done()
+			return pipeline.Result{}, ctx.Err()
+		})},
+		{Name: "next", DependsOn: []string{"long"}, Runner: ok(&calls{})},
+	}}
+	start := time.Now()
+	run, err := testEngine(st, Options{HeartbeatEvery: 10 * time.Millisecond, Grace: time.Hour}).Run(ctx, dag, testInterval, RunOptions{})
+	if !errors.Is(err, store.ErrNotOwner) {
+		t.Fatalf("err = %v, want ErrNotOwner", err)
+	}
+	if time.Since(start) > 30*time.Second {
+		t.Error("waited for the grace period after losing the run")
+	}
+	stored, _ := st.GetRun(ctx, run.ID)
+	if stored.Owner != "thief:1" || stored.State != pipeline.Running {
+		t.Errorf("stored run = %s owned by %q; the loser must leave it to the thief", stored.State, stored.Owner)
+	}
+	h := history(t, st, run.ID)
+	if got := statesOf(h["long"]); !reflect.DeepEqual(got, []pipeline.State{pipeline.Running}) || len(h["next"]) != 0 {
+		t.Errorf("attempts = %v / %v; the loser must not write after losing", got, h["next"])
 	}
 }

@@ -2,14 +2,17 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"memepipe/pipeline"
+	"memepipe/store"
 )
 
 // Prefixes of the errors the engine writes on attempts it ends itself.
@@ -125,6 +128,13 @@ type execution struct {
 	zombieReason string
 	runSLA       bool // the run's SLA miss was reported
 
+	// lost is set when a heartbeat finds another process owns the run (it
+	// took over after this one stalled past ZombieAfter). From then on this
+	// execution writes nothing more: the run is no longer its to record.
+	lost     atomic.Bool
+	lostErr  error
+	stopping context.CancelFunc
+
 	runID    string
 	interval pipeline.Interval
 
@@ -216,7 +226,7 @@ func (x *execution) execute(ctx context.Context, o RunOptions) (pipeline.Run, er
 
 	stopStart, stop := context.WithCancel(ctx)
 	defer stop()
-	x.stopStart = stopStart
+	x.stopStart, x.stopping = stopStart, stop
 	x.workCtx, x.cancelWk = context.WithCancel(context.WithoutCancel(ctx))
 	defer x.cancelWk()
 
@@ -242,6 +252,12 @@ func (x *execution) execute(ctx context.Context, o RunOptions) (pipeline.Run, er
 				state = pipeline.Failed
 			}
 		}
+	}
+	if x.lost.Load() {
+		err := fmt.Errorf("run %s stopped: %w", x.runID, x.lostErr)
+		x.log.Error("another process took the run over; stopped without recording more", "error", x.lostErr)
+		x.emit(Event{Kind: RunFinished, Err: err})
+		return x.snapshotRun(), err
 	}
 	var runErr error
 	switch {
@@ -534,7 +550,15 @@ func (x *execution) heartbeat(stop <-chan struct{}, stopped chan<- struct{}) {
 		case <-x.e.o.After(x.e.o.HeartbeatEvery):
 		}
 		now := x.e.now()
-		if err := x.e.st.HeartbeatRun(x.bg, x.runID, x.e.o.Owner, now); err != nil {
+		if err := x.e.st.HeartbeatRun(x.bg, x.runID, x.e.o.Owner, now); errors.Is(err, store.ErrNotOwner) {
+			// We stalled (a suspended laptop, a long GC-free freeze) and
+			// another process claimed the run: stop at once, without grace.
+			x.lostErr = err
+			x.lost.Store(true)
+			x.stopping()
+			x.cancelWk()
+			return
+		} else if err != nil {
 			x.log.Warn("run heartbeat failed", "error", err)
 		}
 		x.liveMu.Lock()

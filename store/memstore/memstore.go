@@ -192,6 +192,9 @@ func (s *Store) UpdateRun(ctx context.Context, r pipeline.Run) error {
 // ClaimRun implements store.Runs. A run with an owner but no heartbeat yet
 // counts as stale: nothing proves that owner alive.
 func (s *Store) ClaimRun(ctx context.Context, id, owner string, staleBefore time.Time) (bool, error) {
+	if owner == "" {
+		return false, fmt.Errorf("claim run %s: empty owner", id)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	row, ok := s.runs[id]
@@ -217,7 +220,7 @@ func (s *Store) HeartbeatRun(ctx context.Context, id, owner string, at time.Time
 		return fmt.Errorf("heartbeat run %q: %w", id, store.ErrNotFound)
 	}
 	if row.run.Owner != owner {
-		return fmt.Errorf("heartbeat run %q: owned by %q, not %q", id, row.run.Owner, owner)
+		return fmt.Errorf("heartbeat run %s as %q: owner is %q: %w", id, owner, row.run.Owner, store.ErrNotOwner)
 	}
 	row.heartbeat = at.UTC()
 	return nil

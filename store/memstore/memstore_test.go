@@ -94,7 +94,7 @@ func TestClaimRun(t *testing.T) {
 	if claim("h:2", t0.Add(-time.Second)) {
 		t.Error("claimed from an owner with a fresh heartbeat")
 	}
-	if err := s.HeartbeatRun(ctx, r.ID, "h:2", t0); err == nil {
+	if err := s.HeartbeatRun(ctx, r.ID, "h:2", t0); !errors.Is(err, store.ErrNotOwner) {
 		t.Error("a non-owner heartbeat was accepted")
 	}
 	if err := s.HeartbeatRun(ctx, r.ID, "h:1", t0.Add(10*time.Second)); err != nil {
