@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"slices"
 	"sync"
 	"testing"
@@ -25,6 +26,11 @@ import (
 //     each leaf after the root), i.e. recording the end, deciding, and
 //     recording the start, without the task's own work.
 //   - µs/task: the run's wall time divided by its tasks.
+//
+// The fan-out's hand-off includes waiting for one of MaxParallel slots
+// (default NumCPU*4): 200 leaves cannot all start at once by design. Store
+// variants: mem (store/memstore), sqlite (a file in b.TempDir()), postgres
+// (a fresh schema; skipped unless MEMEPIPE_TEST_POSTGRES_URL is set).
 
 // timed wraps a runner and records when it was called and when it returned.
 type timed struct {
@@ -108,14 +114,22 @@ func benchRuns(b *testing.B, s shape, n int, inner pipeline.Runner, newStore fun
 	b.ReportMetric(float64(wall.Microseconds())/float64(b.N)/float64(n), "µs/task")
 }
 
-func memStore(b *testing.B) store.Runs { return memstore.New() }
-
-func BenchmarkChain100(b *testing.B) {
-	b.Run("inproc/mem", func(b *testing.B) { benchRuns(b, chain, 100, noop, memStore) })
-	b.Run("true/mem", func(b *testing.B) { benchRuns(b, chain, 100, command.Runner{Argv: []string{"true"}}, memStore) })
+var benchStores = []struct {
+	name string
+	open func(b *testing.B) store.Runs
+}{
+	{"mem", func(b *testing.B) store.Runs { return memstore.New() }},
+	{"sqlite", func(b *testing.B) store.Runs { return openSQLite(b, filepath.Join(b.TempDir(), "memepipe.db")) }},
+	// Skipped unless MEMEPIPE_TEST_POSTGRES_URL is set.
+	{"postgres", func(b *testing.B) store.Runs { return openPostgres(b) }},
 }
 
-func BenchmarkFanout200(b *testing.B) {
-	b.Run("inproc/mem", func(b *testing.B) { benchRuns(b, fanout, 200, noop, memStore) })
-	b.Run("true/mem", func(b *testing.B) { benchRuns(b, fanout, 200, command.Runner{Argv: []string{"true"}}, memStore) })
+func benchShapes(b *testing.B, s shape, n int) {
+	for _, st := range benchStores {
+		b.Run("inproc/"+st.name, func(b *testing.B) { benchRuns(b, s, n, noop, st.open) })
+		b.Run("true/"+st.name, func(b *testing.B) { benchRuns(b, s, n, command.Runner{Argv: []string{"true"}}, st.open) })
+	}
 }
+
+func BenchmarkChain100(b *testing.B)  { benchShapes(b, chain, 100) }
+func BenchmarkFanout200(b *testing.B) { benchShapes(b, fanout, 200) }
