@@ -83,10 +83,11 @@ func (x *execution) attempts(t *taskState) outcome {
 			return outcome{t: t, err: err}
 		}
 		if state != pipeline.UpForRetry {
-			return outcome{t: t, state: state}
+			return outcome{t: t, state: state, endedAt: t.endedAt}
 		}
 		select {
 		case <-x.e.o.After(wait):
+			t.readyAt = x.e.now()
 		case <-x.stopStart.Done():
 			return outcome{t: t} // the retry happens when the run resumes
 		}
@@ -119,7 +120,7 @@ func (x *execution) runAttempt(t *taskState) (pipeline.State, time.Duration, err
 	started := a.tr
 	x.track(a, true)
 	lg.Info("attempt started", "try", t.used+1, "of", budget)
-	x.emit(Event{Kind: TaskStarted, Task: t.task.Name, TaskRun: &started, At: start})
+	x.emit(Event{Kind: TaskStarted, Task: t.task.Name, TaskRun: &started, At: start, ReadyAt: t.readyAt})
 
 	res, runErr, timedOut := x.invoke(t, a, lg)
 	x.track(a, false)
@@ -172,6 +173,7 @@ func (x *execution) runAttempt(t *taskState) (pipeline.State, time.Duration, err
 		a.mu.Unlock()
 		return "", 0, nil
 	}
+	t.endedAt = end
 	a.mu.Lock()
 	a.finished = true
 	a.tr.State = state

@@ -904,8 +904,20 @@ func TestEventsInOrder(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("events =\n%q\nwant\n%q", got, want)
 	}
-	if last := ev.all()[len(ev.all())-1]; last.Run.State != S || last.Run.ID != run.ID {
+	all := ev.all()
+	if last := all[len(all)-1]; last.Run.State != S || last.Run.ID != run.ID {
 		t.Errorf("run_finished carries %+v", last.Run)
+	}
+	// Hand-off: b was ready when a's last attempt ended; a#2 when its wait ended.
+	aEnd, bStart := all[4], all[5]
+	if !bStart.ReadyAt.Equal(*aEnd.TaskRun.EndedAt) || bStart.At.Before(bStart.ReadyAt) {
+		t.Errorf("b ready at %v, started %v; a ended %v", bStart.ReadyAt, bStart.At, aEnd.TaskRun.EndedAt)
+	}
+	if a2 := all[3]; a2.ReadyAt.Before(*all[2].TaskRun.EndedAt) || a2.At.Before(a2.ReadyAt) {
+		t.Errorf("a#2 ready at %v, started %v; a#1 ended %v", a2.ReadyAt, a2.At, all[2].TaskRun.EndedAt)
+	}
+	if a1 := all[1]; !a1.ReadyAt.Equal(*a1.Run.StartedAt) {
+		t.Errorf("root a ready at %v, run started %v", a1.ReadyAt, a1.Run.StartedAt)
 	}
 }
 

@@ -49,6 +49,11 @@ type Event struct {
 	TaskRun *pipeline.TaskRun
 	// Wait is the backoff before the next attempt (TaskRetrying).
 	Wait time.Duration
+	// ReadyAt (TaskStarted) is when the task became ready to start: its
+	// last upstream's end (the run's start for a root), or the end of its
+	// retry wait. At - ReadyAt is the hand-off: the engine's own delay,
+	// including any wait for a pool or global slot.
+	ReadyAt time.Time
 	// Err is the attempt's error (TaskRetrying, TaskFinished), or why the
 	// run stopped early (RunFinished).
 	Err error

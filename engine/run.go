@@ -170,13 +170,16 @@ type taskState struct {
 	upstream   []*taskState
 	downstream []*taskState
 	slaMissed  bool
+	endedAt    time.Time // when it became final (its last attempt's end)
+	readyAt    time.Time // when it became ready: its last upstream's end, or the end of its retry wait
 }
 
 // outcome is what a worker reports when it gives a task back.
 type outcome struct {
-	t     *taskState
-	state pipeline.State // a final state, or "" when stopped before the task finished
-	err   error          // a store failure: the run cannot go on
+	t       *taskState
+	state   pipeline.State // a final state, or "" when stopped before the task finished
+	endedAt time.Time
+	err     error // a store failure: the run cannot go on
 }
 
 func (x *execution) snapshotRun() pipeline.Run {
@@ -407,6 +410,12 @@ func (x *execution) schedule(stop context.CancelFunc) error {
 			switch t.task.Trigger.Evaluate(ups) {
 			case pipeline.DecideWait:
 			case pipeline.DecideRun:
+				t.readyAt = x.start
+				for _, u := range t.upstream {
+					if u.endedAt.After(t.readyAt) {
+						t.readyAt = u.endedAt
+					}
+				}
 				t.phase = dispatched
 				inflight++
 				go x.work(t)
@@ -456,7 +465,7 @@ func (x *execution) schedule(stop context.CancelFunc) error {
 				stop()
 			}
 			if oc.state.Terminal() {
-				t.phase, t.state = done, oc.state
+				t.phase, t.state, t.endedAt = done, oc.state, oc.endedAt
 				decide(t.downstream)
 			} else {
 				t.phase = pending
@@ -495,7 +504,7 @@ func (x *execution) settle(t *taskState, state pipeline.State, why string) error
 		return fmt.Errorf("record %s as %s: %w", t.task.Name, state, err)
 	}
 	t.next++
-	t.phase, t.state = done, state
+	t.phase, t.state, t.endedAt = done, state, now
 	x.base.Info("task not run", "task", t.task.Name, "attempt", tr.Attempt, "state", state, "reason", why)
 	x.emit(Event{Kind: TaskFinished, Task: t.task.Name, TaskRun: &tr, At: now})
 	return nil
