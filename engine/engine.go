@@ -159,7 +159,9 @@ func DefaultOwner() string {
 // Owner is the name this engine records as the owner of its runs.
 func (e *Engine) Owner() string { return e.o.Owner }
 
-func (e *Engine) now() time.Time { return e.o.Now().UTC() }
+// now is the clock in UTC to the microsecond, the precision both stores
+// keep, so times in events and in returned runs equal what a read returns.
+func (e *Engine) now() time.Time { return e.o.Now().UTC().Truncate(time.Microsecond) }
 
 // acquire takes a slot in the task's pool, then a global slot. Pool first:
 // an attempt waiting for a full pool must not sit on a global slot that a

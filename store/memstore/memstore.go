@@ -8,8 +8,6 @@ package memstore
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"slices"
 	"sync"
@@ -17,6 +15,7 @@ import (
 
 	"memepipe/pipeline"
 	"memepipe/store"
+	"memepipe/store/internal/rowcheck"
 )
 
 // Store is an in-memory store.Runs and store.Watermarks.
@@ -68,16 +67,17 @@ func key(p string, iv pipeline.Interval) runKey {
 	return runKey{p, iv.Start.UnixNano(), iv.End.UnixNano()}
 }
 
-func newID() string {
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
-}
-
 // CreateRun implements store.Runs.
 func (s *Store) CreateRun(ctx context.Context, r pipeline.Run) (pipeline.Run, bool, error) {
 	if err := ctx.Err(); err != nil {
 		return pipeline.Run{}, false, err
+	}
+	// The same checks and defaults as the SQL stores (id, state, trigger,
+	// microsecond UTC times).
+	now := s.now()
+	r, err := rowcheck.NewRun(r, now)
+	if err != nil {
+		return r, false, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -85,17 +85,15 @@ func (s *Store) CreateRun(ctx context.Context, r pipeline.Run) (pipeline.Run, bo
 	if id, ok := s.byKey[k]; ok {
 		return copyRun(s.runs[id].run), false, nil
 	}
-	if r.ID == "" {
-		r.ID = newID()
-	}
 	if _, dup := s.runs[r.ID]; dup {
-		return pipeline.Run{}, false, fmt.Errorf("memstore: run id %q already exists", r.ID)
+		return r, false, fmt.Errorf("create run of %s for %s: id %s already taken", r.Pipeline, r.Interval, r.ID)
 	}
-	if r.CreatedAt.IsZero() {
-		r.CreatedAt = s.now()
+	row := &runRow{run: copyRun(r)}
+	if r.Owner != "" {
+		// As in the SQL stores: created owned counts as a first heartbeat.
+		row.heartbeat = now
 	}
-	r.Interval = pipeline.Interval{Start: r.Interval.Start.UTC(), End: r.Interval.End.UTC()}
-	s.runs[r.ID] = &runRow{run: copyRun(r)}
+	s.runs[r.ID] = row
 	s.byKey[k] = r.ID
 	return copyRun(r), true, nil
 }
@@ -115,6 +113,7 @@ func (s *Store) GetRun(ctx context.Context, id string) (pipeline.Run, error) {
 func (s *Store) FindRun(ctx context.Context, p string, iv pipeline.Interval) (pipeline.Run, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	iv = pipeline.Interval{Start: iv.Start.UTC().Truncate(time.Microsecond), End: iv.End.UTC().Truncate(time.Microsecond)}
 	id, ok := s.byKey[key(p, iv)]
 	if !ok {
 		return pipeline.Run{}, fmt.Errorf("run of %q for %s: %w", p, iv, store.ErrNotFound)
@@ -123,7 +122,7 @@ func (s *Store) FindRun(ctx context.Context, p string, iv pipeline.Interval) (pi
 }
 
 func (s *Store) filtered(f store.RunFilter) []pipeline.Run {
-	var out []pipeline.Run
+	out := []pipeline.Run{}
 	for _, row := range s.runs {
 		r := row.run
 		if f.Pipeline != "" && r.Pipeline != f.Pipeline {
@@ -155,6 +154,10 @@ func (s *Store) filtered(f store.RunFilter) []pipeline.Run {
 
 // ListRuns implements store.Runs.
 func (s *Store) ListRuns(ctx context.Context, f store.RunFilter) ([]pipeline.Run, error) {
+	f, err := rowcheck.Filter(f)
+	if err != nil {
+		return nil, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	out := s.filtered(f)
@@ -169,18 +172,34 @@ func (s *Store) ListRuns(ctx context.Context, f store.RunFilter) ([]pipeline.Run
 
 // CountRuns implements store.Runs.
 func (s *Store) CountRuns(ctx context.Context, f store.RunFilter) (int, error) {
+	f, err := rowcheck.Filter(f)
+	if err != nil {
+		return 0, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.filtered(store.RunFilter{Pipeline: f.Pipeline, States: f.States, IntervalFrom: f.IntervalFrom, IntervalTo: f.IntervalTo})), nil
 }
 
 // UpdateRun implements store.Runs.
+// A change of owner counts as the new owner's first heartbeat; clearing the
+// owner clears it (as in the SQL stores).
 func (s *Store) UpdateRun(ctx context.Context, r pipeline.Run) error {
+	r, err := rowcheck.UpdatedRun(r)
+	if err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	row, ok := s.runs[r.ID]
 	if !ok {
 		return fmt.Errorf("update run %q: %w", r.ID, store.ErrNotFound)
+	}
+	switch {
+	case r.Owner == "":
+		row.heartbeat = time.Time{}
+	case r.Owner != row.run.Owner:
+		row.heartbeat = s.now()
 	}
 	row.run.State = r.State
 	row.run.StartedAt = copyTime(r.StartedAt)
@@ -222,7 +241,7 @@ func (s *Store) HeartbeatRun(ctx context.Context, id, owner string, at time.Time
 	if row.run.Owner != owner {
 		return fmt.Errorf("heartbeat run %s as %q: owner is %q: %w", id, owner, row.run.Owner, store.ErrNotOwner)
 	}
-	row.heartbeat = at.UTC()
+	row.heartbeat = at.UTC().Truncate(time.Microsecond)
 	return nil
 }
 
@@ -238,6 +257,10 @@ func (s *Store) RunHeartbeat(id string) time.Time {
 
 // InsertTaskRun implements store.Runs.
 func (s *Store) InsertTaskRun(ctx context.Context, tr pipeline.TaskRun) error {
+	tr, err := rowcheck.TaskRun(tr)
+	if err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.runs[tr.RunID]; !ok {
@@ -270,14 +293,23 @@ func (s *Store) find(runID, task string, attempt int) *pipeline.TaskRun {
 }
 
 // UpdateTaskRun implements store.Runs.
+// A nil heartbeat keeps the stored one.
 func (s *Store) UpdateTaskRun(ctx context.Context, tr pipeline.TaskRun) error {
+	tr, err := rowcheck.TaskRun(tr)
+	if err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	x := s.find(tr.RunID, tr.Task, tr.Attempt)
-	if x == nil || tr.Attempt == 0 {
+	if x == nil {
 		return fmt.Errorf("update task run %s/%s/%d: %w", tr.RunID, tr.Task, tr.Attempt, store.ErrNotFound)
 	}
+	hb := x.Heartbeat
 	*x = copyTaskRun(tr)
+	if x.Heartbeat == nil {
+		x.Heartbeat = hb
+	}
 	return nil
 }
 
@@ -286,9 +318,6 @@ func (s *Store) UpdateTaskRun(ctx context.Context, tr pipeline.TaskRun) error {
 func (s *Store) ListTaskRuns(ctx context.Context, runID string) ([]pipeline.TaskRun, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.runs[runID]; !ok {
-		return nil, fmt.Errorf("task runs of run %q: %w", runID, store.ErrNotFound)
-	}
 	out := make([]pipeline.TaskRun, 0, len(s.tasks[runID]))
 	for _, x := range s.tasks[runID] {
 		c := copyTaskRun(*x)
@@ -333,7 +362,7 @@ func (s *Store) HeartbeatTaskRun(ctx context.Context, runID, task string, attemp
 	if x == nil || attempt == 0 {
 		return fmt.Errorf("heartbeat task run %s/%s/%d: %w", runID, task, attempt, store.ErrNotFound)
 	}
-	at = at.UTC()
+	at = at.UTC().Truncate(time.Microsecond)
 	x.Heartbeat = &at
 	return nil
 }
@@ -374,3 +403,12 @@ func copyTaskRun(tr pipeline.TaskRun) pipeline.TaskRun {
 	tr.Heartbeat = copyTime(tr.Heartbeat)
 	return tr
 }
+
+// Dialect is "memory".
+func (s *Store) Dialect() string { return "memory" }
+
+// Ping always answers.
+func (s *Store) Ping(ctx context.Context) error { return nil }
+
+// Close does nothing: the data lives as long as the Store.
+func (s *Store) Close() error { return nil }

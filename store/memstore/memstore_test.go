@@ -143,7 +143,7 @@ func TestTaskRuns(t *testing.T) {
 	if err := s.InsertTaskRun(ctx, pipeline.TaskRun{RunID: r.ID, Task: "b", Attempt: 2}); err == nil {
 		t.Error("duplicate attempt accepted")
 	}
-	if err := s.InsertTaskRun(ctx, pipeline.TaskRun{RunID: "nope", Task: "b", Attempt: 1}); !errors.Is(err, store.ErrNotFound) {
+	if err := s.InsertTaskRun(ctx, pipeline.TaskRun{RunID: "nope", Task: "b", Attempt: 1, State: pipeline.Queued}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("attempt of an unknown run: %v", err)
 	}
 	trs, _ := s.ListTaskRuns(ctx, r.ID)
@@ -166,7 +166,7 @@ func TestTaskRuns(t *testing.T) {
 	if err := s.HeartbeatTaskRun(ctx, r.ID, "b", 2, t2.Add(time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.UpdateTaskRun(ctx, pipeline.TaskRun{RunID: r.ID, Task: "b", Attempt: 3}); !errors.Is(err, store.ErrNotFound) {
+	if err := s.UpdateTaskRun(ctx, pipeline.TaskRun{RunID: r.ID, Task: "b", Attempt: 3, State: pipeline.Failed}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("update of a missing attempt: %v", err)
 	}
 	// Returned values do not alias the store's.
