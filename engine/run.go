@@ -412,7 +412,9 @@ func (x *execution) schedule(stop context.CancelFunc) error {
 			case pipeline.DecideRun:
 				t.readyAt = x.start
 				for _, u := range t.upstream {
-					if u.endedAt.After(t.readyAt) {
+					// Only final upstreams: a running one (one_success)
+					// belongs to its worker.
+					if u.phase == done && u.endedAt.After(t.readyAt) {
 						t.readyAt = u.endedAt
 					}
 				}
