@@ -19,9 +19,9 @@ import "time"
 // transfers of one transaction split across two raw objects collapse into
 // one row (an undercount of exact duplicates, never a double count).
 type Transfer struct {
-	Chain        string    `json:"chain"`
-	TxHash       string    `json:"tx_hash"`
-	LogIndex     int64     `json:"log_index"`
+	Chain        string    `json:"chain" col:"key"`
+	TxHash       string    `json:"tx_hash" col:"key"`
+	LogIndex     int64     `json:"log_index" col:"key"`
 	BlockNumber  int64     `json:"block_number"`
 	TxIndex      int64     `json:"tx_index"`
 	TS           time.Time `json:"ts"`
@@ -29,8 +29,8 @@ type Transfer struct {
 	Token        string    `json:"token"` // watchlist key of token_address
 	FromAddress  string    `json:"from_address"`
 	ToAddress    string    `json:"to_address"`
-	ValueRaw     string    `json:"value_raw"` // exact uint256
-	Value        string    `json:"value"`     // exact, in token units
+	ValueRaw     string    `json:"value_raw" col:"numeric"` // exact uint256
+	Value        string    `json:"value" col:"numeric"`     // exact, in token units
 	ValueFloat   float64   `json:"value_float"`
 	Decimals     int       `json:"decimals"`
 	Source       string    `json:"source"`
@@ -47,19 +47,19 @@ func (r Transfer) Key() string { return joinKey(r.KeyParts()...) }
 // model reads it for contract creation (created_contract), owner calls
 // after launch (method_id, function_name) and failed calls (is_error).
 type Transaction struct {
-	Chain           string    `json:"chain"`
-	TxHash          string    `json:"tx_hash"`
+	Chain           string    `json:"chain" col:"key"`
+	TxHash          string    `json:"tx_hash" col:"key"`
 	BlockNumber     int64     `json:"block_number"`
 	TxIndex         int64     `json:"tx_index"`
 	TS              time.Time `json:"ts"`
 	Nonce           int64     `json:"nonce"`
 	FromAddress     string    `json:"from_address"`
-	ToAddress       string    `json:"to_address"`       // empty for contract creation
-	CreatedContract string    `json:"created_contract"` // set for contract creation
-	ValueRaw        string    `json:"value_raw"`        // wei, exact
-	Value           string    `json:"value"`            // native coin units, exact
+	ToAddress       string    `json:"to_address"`              // empty for contract creation
+	CreatedContract string    `json:"created_contract"`        // set for contract creation
+	ValueRaw        string    `json:"value_raw" col:"numeric"` // wei, exact
+	Value           string    `json:"value" col:"numeric"`     // native coin units, exact
 	GasUsed         int64     `json:"gas_used"`
-	GasPriceRaw     string    `json:"gas_price_raw"`
+	GasPriceRaw     string    `json:"gas_price_raw" col:"numeric"`
 	MethodID        string    `json:"method_id"`
 	FunctionName    string    `json:"function_name"`
 	IsError         bool      `json:"is_error"`
@@ -75,20 +75,20 @@ func (r Transaction) Key() string        { return joinKey(r.KeyParts()...) }
 // Side is "buy" when the token left the pair (the trader received it),
 // "sell" when it entered; amounts are the net flows of each side.
 type Swap struct {
-	Chain            string    `json:"chain"`
-	TxHash           string    `json:"tx_hash"`
-	LogIndex         int64     `json:"log_index"`
+	Chain            string    `json:"chain" col:"key"`
+	TxHash           string    `json:"tx_hash" col:"key"`
+	LogIndex         int64     `json:"log_index" col:"key"`
 	BlockNumber      int64     `json:"block_number"`
 	TxIndex          int64     `json:"tx_index"`
 	TS               time.Time `json:"ts"`
 	PairAddress      string    `json:"pair_address"`
 	Token            string    `json:"token"`
 	Side             string    `json:"side"` // buy, sell
-	AmountTokenRaw   string    `json:"amount_token_raw"`
-	AmountToken      string    `json:"amount_token"`
+	AmountTokenRaw   string    `json:"amount_token_raw" col:"numeric"`
+	AmountToken      string    `json:"amount_token" col:"numeric"`
 	AmountTokenFloat float64   `json:"amount_token_float"`
-	AmountQuoteRaw   string    `json:"amount_quote_raw"`
-	AmountQuote      string    `json:"amount_quote"`
+	AmountQuoteRaw   string    `json:"amount_quote_raw" col:"numeric"`
+	AmountQuote      string    `json:"amount_quote" col:"numeric"`
 	AmountQuoteFloat float64   `json:"amount_quote_float"`
 	// Price is quote units per token unit (amount_quote / amount_token).
 	Price float64 `json:"price"`
@@ -109,9 +109,9 @@ func (r Swap) Key() string { return joinKey(r.KeyParts()...) }
 // event (table liquidity_events). Key: chain, tx_hash, log_index. The risk
 // model reads burns for rug pulls (liquidity removed by the creator).
 type LiquidityEvent struct {
-	Chain          string    `json:"chain"`
-	TxHash         string    `json:"tx_hash"`
-	LogIndex       int64     `json:"log_index"`
+	Chain          string    `json:"chain" col:"key"`
+	TxHash         string    `json:"tx_hash" col:"key"`
+	LogIndex       int64     `json:"log_index" col:"key"`
 	BlockNumber    int64     `json:"block_number"`
 	TxIndex        int64     `json:"tx_index"`
 	TS             time.Time `json:"ts"`
@@ -120,10 +120,10 @@ type LiquidityEvent struct {
 	Kind           string    `json:"kind"` // mint, burn
 	Sender         string    `json:"sender"`
 	ToAddress      string    `json:"to_address"` // burn: who received the assets
-	AmountTokenRaw string    `json:"amount_token_raw"`
-	AmountToken    string    `json:"amount_token"`
-	AmountQuoteRaw string    `json:"amount_quote_raw"`
-	AmountQuote    string    `json:"amount_quote"`
+	AmountTokenRaw string    `json:"amount_token_raw" col:"numeric"`
+	AmountToken    string    `json:"amount_token" col:"numeric"`
+	AmountQuoteRaw string    `json:"amount_quote_raw" col:"numeric"`
+	AmountQuote    string    `json:"amount_quote" col:"numeric"`
 }
 
 func (r LiquidityEvent) Table() string { return TableLiquidityEvents }
@@ -136,17 +136,17 @@ func (r LiquidityEvent) Key() string { return joinKey(r.KeyParts()...) }
 // swap, mint or burn (table pair_reserves). Key: chain, tx_hash, log_index.
 // Reserves give liquidity and price over time without a price feed.
 type PairReserve struct {
-	Chain             string    `json:"chain"`
-	TxHash            string    `json:"tx_hash"`
-	LogIndex          int64     `json:"log_index"`
+	Chain             string    `json:"chain" col:"key"`
+	TxHash            string    `json:"tx_hash" col:"key"`
+	LogIndex          int64     `json:"log_index" col:"key"`
 	BlockNumber       int64     `json:"block_number"`
 	TS                time.Time `json:"ts"`
 	PairAddress       string    `json:"pair_address"`
 	Token             string    `json:"token"`
-	ReserveTokenRaw   string    `json:"reserve_token_raw"`
-	ReserveToken      string    `json:"reserve_token"`
-	ReserveQuoteRaw   string    `json:"reserve_quote_raw"`
-	ReserveQuote      string    `json:"reserve_quote"`
+	ReserveTokenRaw   string    `json:"reserve_token_raw" col:"numeric"`
+	ReserveToken      string    `json:"reserve_token" col:"numeric"`
+	ReserveQuoteRaw   string    `json:"reserve_quote_raw" col:"numeric"`
+	ReserveQuote      string    `json:"reserve_quote" col:"numeric"`
 	ReserveQuoteFloat float64   `json:"reserve_quote_float"`
 }
 
@@ -159,8 +159,10 @@ func (r PairReserve) Key() string { return joinKey(r.KeyParts()...) }
 // Contract is a contract's verified source as Etherscan reports it (table
 // contracts). Key: chain, address.
 type Contract struct {
-	Chain    string `json:"chain"`
-	Address  string `json:"address"`
+	Chain   string `json:"chain" col:"key"`
+	Address string `json:"address" col:"key"`
+	// Token is the contract's token key (chain:address, lower case).
+	Token    string `json:"token"`
 	Verified bool   `json:"verified"`
 	Name     string `json:"name"`
 	Compiler string `json:"compiler"`

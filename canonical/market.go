@@ -10,7 +10,7 @@ import (
 // Token is a watched token (table tokens), written from the watchlist so
 // that every `token` column joins to something. Key: token.
 type Token struct {
-	Token       string `json:"token"` // watchlist.Token.Key()
+	Token       string `json:"token" col:"key"` // watchlist.Token.Key()
 	Symbol      string `json:"symbol"`
 	Name        string `json:"name"`
 	Chain       string `json:"chain"`
@@ -29,9 +29,9 @@ func (r Token) Key() string        { return joinKey(r.KeyParts()...) }
 // ts. A bar with any null in the source arrays is dropped by the parser,
 // so every price here is a real observation.
 type PriceBar struct {
-	Token       string    `json:"token"`
-	BarInterval string    `json:"bar_interval"` // Yahoo's granularity: 1m, 5m, 1h, 1d...
-	TS          time.Time `json:"ts"`           // bar open time, UTC
+	Token       string    `json:"token" col:"key"`
+	BarInterval string    `json:"bar_interval" col:"key"` // Yahoo's granularity: 1m, 5m, 1h, 1d...
+	TS          time.Time `json:"ts" col:"key"`           // bar open time, UTC
 	Open        float64   `json:"open"`
 	High        float64   `json:"high"`
 	Low         float64   `json:"low"`
@@ -59,9 +59,9 @@ func (r PriceBar) Key() string { return joinKey(r.KeyParts()...) }
 // for nulls, or outside the bars returned), and they are sparse. Analytics
 // that need unadjusted returns join them by (token, ts).
 type CorporateAction struct {
-	Token string    `json:"token"`
-	Kind  string    `json:"kind"` // "split" or "dividend"
-	TS    time.Time `json:"ts"`
+	Token string    `json:"token" col:"key"`
+	Kind  string    `json:"kind" col:"key"` // "split" or "dividend"
+	TS    time.Time `json:"ts" col:"key"`
 	// Dividend amount per share, in Currency (dividends only).
 	Amount *float64 `json:"amount"`
 	// Split ratio numerator:denominator (splits only), e.g. 4:1.
@@ -84,9 +84,9 @@ func (r CorporateAction) Key() string        { return joinKey(r.KeyParts()...) }
 // raw object's fetched_at for snapshot endpoints, the point's own time for
 // series (CoinGecko market_chart).
 type Quote struct {
-	Token             string     `json:"token"`
-	Source            string     `json:"source"`
-	FetchedAt         time.Time  `json:"fetched_at"`
+	Token             string     `json:"token" col:"key"`
+	Source            string     `json:"source" col:"key"`
+	FetchedAt         time.Time  `json:"fetched_at" col:"key"`
 	Price             *float64   `json:"price"`
 	MarketCap         *float64   `json:"market_cap"`
 	Volume24h         *float64   `json:"volume_24h"`
@@ -102,8 +102,8 @@ func (r Quote) Key() string        { return joinKey(r.KeyParts()...) }
 // HolderBreakdown is Yahoo's majorHoldersBreakdown (table
 // holder_breakdowns). Key: token, fetched_at. Fractions are 0..1.
 type HolderBreakdown struct {
-	Token                string    `json:"token"`
-	FetchedAt            time.Time `json:"fetched_at"`
+	Token                string    `json:"token" col:"key"`
+	FetchedAt            time.Time `json:"fetched_at" col:"key"`
 	InsidersPct          *float64  `json:"insiders_pct"`
 	InstitutionsPct      *float64  `json:"institutions_pct"`
 	InstitutionsFloatPct *float64  `json:"institutions_float_pct"`
@@ -117,9 +117,9 @@ func (r HolderBreakdown) Key() string        { return joinKey(r.KeyParts()...) }
 // Fundamentals are a token's market and project facts from one source
 // (table fundamentals). Key: token, source, fetched_at.
 type Fundamentals struct {
-	Token             string     `json:"token"`
-	Source            string     `json:"source"` // coingecko, dexscreener, coinmarketcap...
-	FetchedAt         time.Time  `json:"fetched_at"`
+	Token             string     `json:"token" col:"key"`
+	Source            string     `json:"source" col:"key"` // coingecko, dexscreener, coinmarketcap...
+	FetchedAt         time.Time  `json:"fetched_at" col:"key"`
 	MarketCap         *float64   `json:"market_cap"`
 	FDV               *float64   `json:"fdv"`
 	CirculatingSupply *float64   `json:"circulating_supply"`

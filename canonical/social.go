@@ -10,8 +10,8 @@ import "time"
 // on which raw object was cleaned last, breaking "re-clean gives the same
 // rows". Per-token sentiment counts each post once per token.
 type Tweet struct {
-	TweetID string `json:"tweet_id"`
-	Token   string `json:"token"`
+	TweetID string `json:"tweet_id" col:"key"`
+	Token   string `json:"token" col:"key"`
 	// AuthorID and the author_* columns come from includes.users; zero or
 	// null when the response did not expand the author.
 	AuthorID        string     `json:"author_id"`

@@ -66,7 +66,7 @@ func (sourceCodeParser) Parse(ctx context.Context, in Input, emit Emit) error {
 			return in.errAtf(path+".SourceCode", "missing")
 		}
 		c := canonical.Contract{
-			Chain: chain, Address: address, FetchedAt: in.FetchedAt.UTC(),
+			Chain: chain, Address: address, Token: addressTokenKey(chain, address), FetchedAt: in.FetchedAt.UTC(),
 			Name: r.ContractName, Compiler: r.CompilerVersion, EVMVersion: r.EVMVersion,
 			License: r.LicenseType,
 		}

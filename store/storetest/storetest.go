@@ -45,6 +45,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Watermarks", testWatermarks},
 		{"AlertConditions", testAlertConditions},
 		{"AlertDeliveries", testAlertDeliveries},
+		{"CanonicalRoundTrip", testCanonicalRoundTrip},
+		{"CanonicalIdempotent", testCanonicalIdempotent},
+		{"CanonicalAtomic", testCanonicalAtomic},
+		{"CanonicalQueries", testCanonicalQueries},
+		{"CanonicalText", testCanonicalText},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
