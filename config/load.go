@@ -140,7 +140,7 @@ func Load(opts Options) (*Config, error) {
 		}
 		*s.field(&cfg.Secrets) = sec
 	}
-	errs = append(errs, validate(cfg, raw)...)
+	errs = append(errs, dropFollowOn(validate(cfg, raw), errs)...)
 	if cfg.File != "" {
 		locate(errs, cfg.File, fileParser.lines, over, opts.Set)
 		// Read top to bottom, as the user will fix them.
@@ -236,4 +236,31 @@ func parentPath(p string) string {
 		return p[:i]
 	}
 	return ""
+}
+
+// dropFollowOn removes validation errors that only repeat a decoding error:
+// a value that failed to decode is left zero, and "max_parallel: must be at
+// least 1, got 0" after "max_parallel: expected a whole number" is noise.
+// An error is dropped when it is about the same key, a key inside it, or
+// the map holding it.
+func dropFollowOn(valid, decoded Errors) Errors {
+	var out Errors
+	for _, v := range valid {
+		follow := false
+		for _, d := range decoded {
+			if v.Path == d.Path || isUnder(v.Path, d.Path) || v.Path == parentPath(d.Path) {
+				follow = true
+				break
+			}
+		}
+		if !follow {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// isUnder reports whether key path p is inside key path parent.
+func isUnder(p, parent string) bool {
+	return parent != "" && len(p) > len(parent) && strings.HasPrefix(p, parent) && (p[len(parent)] == '.' || p[len(parent)] == '[')
 }

@@ -289,14 +289,14 @@ func validateWatchlist(errs *Errors, l watchlist.List) {
 		for _, err := range splitJoined(t.Validate()) {
 			msg := err.Error()
 			p := path
-			if m := tokenFieldRE.FindStringSubmatch(msg); m != nil {
+			if strings.HasPrefix(msg, "address given without chain") {
+				p = join(path, "chain")
+			} else if m := tokenFieldRE.FindStringSubmatch(msg); m != nil {
 				key := m[1]
 				if key == "search query" {
 					key = "query"
 				}
 				p = join(path, key)
-			} else if strings.HasPrefix(msg, "address given without chain") {
-				p = join(path, "chain")
 			}
 			errs.Add(p, "%s", msg)
 		}
