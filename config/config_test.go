@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"memepipe/pipeline"
 )
 
 // write puts a config file in a temp dir and returns its path.
@@ -143,7 +145,7 @@ pipelines:
     tasks:
       - {name: a, command: ["true"], depends_on: [b]}
       - {name: b, command: ["true"], depends_on: [a]}
-`, []string{`pipelines[0].tasks: dependency cycle: b -> a -> b`}},
+`, []string{`pipelines[0].tasks: dependency cycle: ` + cycleName("a", "b")}},
 		{"bad durations", `
 pipelines:
   - name: p
@@ -499,5 +501,26 @@ pipelines:
 	}
 	if _, err := load(t, "- a\n- b\n"); err == nil || !strings.Contains(err.Error(), "top level must be a map") {
 		t.Errorf("list file: %v", err)
+	}
+}
+
+// cycleName is how pipeline.DAG names the cycle between a and b, so this
+// test checks the key path, not pipeline's choice of starting task.
+func cycleName(a, b string) string {
+	d := pipeline.DAG{Name: "p", Tasks: []pipeline.Task{{Name: a, DependsOn: []string{b}}, {Name: b, DependsOn: []string{a}}}}
+	return strings.Join(d.Cycles()[0], " -> ")
+}
+
+func TestDecodeParams(t *testing.T) {
+	var p struct {
+		Since   Duration `koanf:"since"`
+		Symbols []string `koanf:"symbols"`
+	}
+	err := Decode(map[string]any{"since": "2h", "symbols": []any{"PEPE"}, "symbls": 1}, &p)
+	if err == nil || err.Error() != `symbls: unknown key (did you mean "symbols"?)` {
+		t.Fatalf("err = %v", err)
+	}
+	if p.Since.D() != 2*time.Hour || len(p.Symbols) != 1 {
+		t.Errorf("decoded %+v", p)
 	}
 }

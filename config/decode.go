@@ -398,3 +398,21 @@ func describe(in any) string {
 	}
 	return fmt.Sprintf("%T", in)
 }
+
+// Decode copies a free-form value (a built-in task's params) into out, a
+// pointer to a struct with `koanf` tags, as strictly as the config file is
+// read: unknown keys, wrong types and unit-less durations are errors. The
+// returned Errors have paths relative to the value ("since", "pages[0]");
+// tasks.Build prefixes them with the task's key path.
+func Decode(in any, out any) error {
+	var errs Errors
+	v := reflect.ValueOf(out)
+	if v.Kind() != reflect.Pointer || v.IsNil() {
+		panic("config.Decode: out must be a non-nil pointer")
+	}
+	if in == nil {
+		in = map[string]any{}
+	}
+	decoder{&errs}.decode("", in, v.Elem())
+	return errs.Err()
+}
