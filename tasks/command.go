@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"regexp"
-	"sort"
 	"strconv"
 	"time"
 
@@ -70,15 +69,8 @@ func (c *Command) Run(ctx context.Context, tc *pipeline.TaskContext) (pipeline.R
 			return os.Getenv(name)
 		})
 	}
-	r := command.Runner{Argv: argv, Env: envList(env), Workdir: c.Workdir}
+	// tasks/command sets the MEMEPIPE_* variables of RunEnv itself too
+	// (last, so a config env cannot override them); the _UNIX ones are ours.
+	r := command.Runner{Argv: argv, Env: env, Workdir: c.Workdir}
 	return r.Run(ctx, tc)
-}
-
-func envList(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k, v := range m {
-		out = append(out, k+"="+v)
-	}
-	sort.Strings(out)
-	return out
 }
