@@ -524,3 +524,21 @@ func TestDecodeParams(t *testing.T) {
 		t.Errorf("decoded %+v", p)
 	}
 }
+
+func TestDatabasePassword(t *testing.T) {
+	_, err := load(t, "db: postgres://memepipe:hunter2@db:5432/memepipe\n")
+	if err == nil || !strings.Contains(err.Error(), "db: contains a password") || strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("err = %v", err)
+	}
+	cfg, err := load(t, "db: x.db\n", "MEMEPIPE_DB=postgres://memepipe:hunter2@db:5432/memepipe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := cfg.YAML()
+	if strings.Contains(string(out), "hunter2") || !strings.Contains(string(out), "db: postgres://memepipe:xxxxx@db:5432/memepipe") {
+		t.Errorf("config show:\n%s", out)
+	}
+	if got := RedactURL("host=db user=m password='a b' dbname=x"); got != "host=db user=m password=xxxxx dbname=x" {
+		t.Errorf("RedactURL = %q", got)
+	}
+}

@@ -141,6 +141,11 @@ func Load(opts Options) (*Config, error) {
 		*s.field(&cfg.Secrets) = sec
 	}
 	errs = append(errs, dropFollowOn(validate(cfg, raw), errs)...)
+	// A database password is a secret: fine in MEMEPIPE_DB or --db, not
+	// in a file that gets committed and mailed around.
+	if _, inFile := fileParser.lines["db"]; inFile && env["MEMEPIPE_DB"] == "" && opts.Set["db"] == "" && hasPassword(cfg.DB) {
+		errs.Add("db", "contains a password, and secrets may not be written in the config file: set MEMEPIPE_DB in the environment instead (or leave the password out and use PGPASSWORD or ~/.pgpass)")
+	}
 	if cfg.File != "" {
 		locate(errs, cfg.File, fileParser.lines, over, opts.Set)
 		// Read top to bottom, as the user will fix them.

@@ -3,6 +3,8 @@ package config
 import (
 	"bytes"
 	"fmt"
+	"net/url"
+	"regexp"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -13,14 +15,20 @@ import (
 // credentials are configured without showing any.
 func (c *Config) YAML() ([]byte, error) {
 	var buf bytes.Buffer
-	src := "embedded defaults only"
+	src := "embedded defaults"
 	if c.File != "" {
 		src = "embedded defaults < " + c.File
 	}
 	fmt.Fprintf(&buf, "# effective memepipe configuration: %s < MEMEPIPE_* environment < flags\n", src)
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
-	if err := enc.Encode(c); err != nil {
+	shown := *c
+	shown.DB = RedactURL(c.DB)
+	shown.Raw = RedactURL(c.Raw)
+	for _, s := range []*Source{&shown.Sources.Twitter, &shown.Sources.Yahoo, &shown.Sources.Etherscan, &shown.Sources.Scrape} {
+		s.BaseURL = RedactURL(s.BaseURL)
+	}
+	if err := enc.Encode(&shown); err != nil {
 		return nil, err
 	}
 	if err := enc.Close(); err != nil {
@@ -28,3 +36,19 @@ func (c *Config) YAML() ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+var dsnPasswordRE = regexp.MustCompile(`(?i)(password=)('[^']*'|\S+)`)
+
+// RedactURL hides a password in a URL (postgres://u:xxxxx@host/db) or a
+// key=value DSN (password=xxxxx), for output and logs.
+func RedactURL(s string) string {
+	if u, err := url.Parse(s); err == nil && u.User != nil {
+		if _, has := u.User.Password(); has {
+			return u.Redacted()
+		}
+	}
+	return dsnPasswordRE.ReplaceAllString(s, "${1}xxxxx")
+}
+
+// hasPassword reports whether a URL or DSN carries a password.
+func hasPassword(s string) bool { return RedactURL(s) != s }
