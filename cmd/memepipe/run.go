@@ -206,7 +206,6 @@ func orDash(s string) string {
 	return s
 }
 
-
 func choosePipeline(cfg *config.Config, name string) (*config.Pipeline, error) {
 	names := cfg.PipelineNames()
 	if name == "" {
