@@ -20,6 +20,10 @@ import (
 // ErrNotFound is returned (wrapped) when a looked-up row does not exist.
 var ErrNotFound = errors.New("not found")
 
+// ErrNotOwner is returned (wrapped) by HeartbeatRun when another process has
+// taken the run over: the caller has lost it and must stop working on it.
+var ErrNotOwner = errors.New("run is owned by another process")
+
 // Store is everything memepipe keeps.
 type Store interface {
 	Runs
