@@ -14,6 +14,7 @@
 package config
 
 import (
+	"memepipe/alert"
 	"memepipe/watchlist"
 )
 
@@ -37,9 +38,9 @@ type Config struct {
 	// Sources configure each upstream API (endpoints, rate limits).
 	// Credentials are in Secrets, not here.
 	Sources Sources `koanf:"sources" yaml:"sources"`
-	// Alerts is reserved for alert rules and notifiers (issue 7); it is
-	// kept as written and checked only for secrets.
-	Alerts any `koanf:"alerts" yaml:"alerts,omitempty"`
+	// Alerts configures notifiers and routes (package alert). Secrets are
+	// named by *_env keys, never written here.
+	Alerts alert.Config `koanf:"alerts" yaml:"alerts"`
 	// Pipelines are the DAGs memepipe runs.
 	Pipelines []Pipeline `koanf:"pipelines" yaml:"pipelines"`
 
@@ -82,8 +83,16 @@ type Pipeline struct {
 	Schedule string `koanf:"schedule" yaml:"schedule,omitempty"`
 	// Timezone is an IANA zone name for Schedule (default UTC).
 	Timezone string `koanf:"timezone" yaml:"timezone"`
-	// Interval is the length of a run's data interval [start, end).
-	Interval Duration `koanf:"interval" yaml:"interval"`
+	// Interval is the length of a run's data interval [start, end) for a
+	// pipeline without Schedule (default 1h). A scheduled pipeline's
+	// intervals run from one slot to the next, so it may not set Interval.
+	Interval Duration `koanf:"interval" yaml:"interval,omitempty"`
+	// CatchupWindow, MaxCatchup, MaxActiveRuns and Overlap are the
+	// scheduler's policy (schedule.Policy); zero values take its defaults.
+	CatchupWindow Duration `koanf:"catchup_window" yaml:"catchup_window,omitempty"`
+	MaxCatchup    int      `koanf:"max_catchup" yaml:"max_catchup,omitempty"`
+	MaxActiveRuns int      `koanf:"max_active_runs" yaml:"max_active_runs,omitempty"`
+	Overlap       string   `koanf:"overlap" yaml:"overlap,omitempty"`
 	// SLA bounds a whole run's duration (0: none).
 	SLA   Duration `koanf:"sla" yaml:"sla,omitempty"`
 	Tasks []Task   `koanf:"tasks" yaml:"tasks"`

@@ -170,12 +170,13 @@ pipelines:
         command: [python, collect.py]
         env: {DISCORD_TOKEN: xyz, TOKEN_FILE: /run/secrets/t, LOG_LEVEL: debug}
 alerts:
-  - {name: slack, secret_env: SLACK_SECRET, password: hunter2}
+  notifiers:
+    - {name: hook, type: webhook, url: "https://example.com/hook", secret_env: HOOK_SECRET, password: hunter2}
 `, []string{
 			`sources.etherscan.api_key: looks like a secret, and secrets may not be written in the config file: set MEMEPIPE_ETHERSCAN_API_KEY (or MEMEPIPE_ETHERSCAN_API_KEY_FILE) in the environment instead`,
 			`sources.twitter.bearer_token: looks like a secret, and secrets may not be written in the config file: set MEMEPIPE_TWITTER_BEARER_TOKEN (or MEMEPIPE_TWITTER_BEARER_TOKEN_FILE) in the environment instead`,
 			`pipelines[0].tasks[0].env.DISCORD_TOKEN: looks like a secret`,
-			`alerts[0].password: looks like a secret`,
+			`alerts.notifiers[0].password: looks like a secret`,
 		}},
 		{"unknown keys", `
 max_paralel: 3
@@ -213,7 +214,7 @@ pipelines:
       - {name: "d e", type: collect.twitter, workdir: /tmp}
 `, []string{
 			`pools.twitter: pool size must be at least 1, got 0`,
-			`pipelines[0].schedule: invalid cron expression "61 * * * *": end of range (61) above maximum (59): 61`,
+			`pipelines[0].schedule: schedule "61 * * * *": end of range (61) above maximum (59): 61 (want 5 fields "min hour dom month dow", a macro like @hourly, or "@every 15m")`,
 			`pipelines[0].timezone: unknown time zone "Mars/Olympus" (want an IANA name such as UTC or America/New_York)`,
 			`pipelines[0].tasks[0]: set command (an external program) or type (a built-in task)`,
 			`pipelines[0].tasks[1]: set either command or type, not both`,
@@ -223,6 +224,21 @@ pipelines:
 			`pipelines[0].tasks[2].trigger_rule: unknown trigger rule "any_success" (want all_success, all_done or one_success)`,
 			`pipelines[0].tasks[3].name: "d e": use letters, digits, _, . and - only`,
 			`pipelines[0].tasks[3].workdir: only applies to command tasks`,
+		}},
+		{"alerts and schedules", `
+alerts:
+  renotify_after: 4 hours
+  notifiers:
+    - {name: team, type: slack, url_env: SLACK_URL}
+  routes:
+    - {notifiers: [team, pager]}
+pipelines:
+  - {name: p, schedule: "@hourly", interval: 1h, overlap: queue, tasks: [{name: a, command: ["true"]}]}
+`, []string{
+			`alerts.renotify_after: invalid duration "4 hours": use a number and a unit, as in 500ms, 30s, 5m, 1h30m or 7d`,
+			`alerts.routes[0].notifiers: unknown notifier "pager"`,
+			`pipelines[0].interval: a scheduled pipeline's data interval runs from one schedule slot to the next; remove interval (or schedule)`,
+			`pipelines[0].overlap: unknown overlap policy "queue" (want skip, buffer_one or allow)`,
 		}},
 		{"wrong types", `
 max_parallel: many
@@ -540,5 +556,28 @@ func TestDatabasePassword(t *testing.T) {
 	}
 	if got := RedactURL("host=db user=m password='a b' dbname=x"); got != "host=db user=m password=xxxxx dbname=x" {
 		t.Errorf("RedactURL = %q", got)
+	}
+}
+
+func TestConfigShowOutputLoadsBack(t *testing.T) {
+	cfg, err := load(t, contract+"alerts:\n  renotify_after: 2h\n  notifiers: [{name: hook, type: webhook, url: \"https://example.com/h\", secret_env: HOOK_SECRET}]\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := cfg.YAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _, _ := strings.Cut(string(out), "# from the environment only")
+	again, err := load(t, body)
+	if err != nil {
+		t.Fatalf("config show output does not load back: %v\n%s", err, body)
+	}
+	out2, _ := again.YAML()
+	if strings.SplitN(string(out2), "\n", 2)[1] != strings.SplitN(string(out), "\n", 2)[1] {
+		t.Errorf("round trip changed the config:\n%s\n---\n%s", out, out2)
+	}
+	if again.Alerts.RenotifyAfter != 2*time.Hour || again.Alerts.Notifiers[0].SecretEnv != "HOOK_SECRET" {
+		t.Errorf("alerts %+v", again.Alerts)
 	}
 }

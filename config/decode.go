@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 )
 
@@ -24,6 +25,7 @@ type decoder struct {
 
 var (
 	durationType = reflect.TypeFor[Duration]()
+	stdDuration  = reflect.TypeFor[time.Duration]()
 	rateType     = reflect.TypeFor[Rate]()
 	secretType   = reflect.TypeFor[Secret]()
 )
@@ -33,7 +35,7 @@ func (d decoder) decode(path string, in any, out reflect.Value) {
 		return // "key:" with no value keeps the zero value
 	}
 	switch out.Type() {
-	case durationType:
+	case durationType, stdDuration:
 		switch v := in.(type) {
 		case string:
 			dur, err := ParseDuration(v)
@@ -41,7 +43,7 @@ func (d decoder) decode(path string, in any, out reflect.Value) {
 				d.errs.Add(path, "%v", err)
 				return
 			}
-			out.Set(reflect.ValueOf(dur))
+			out.SetInt(int64(dur))
 		default:
 			if f, ok := number(in); ok {
 				if f != 0 {

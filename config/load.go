@@ -128,7 +128,7 @@ func Load(opts Options) (*Config, error) {
 		if p.Timezone == "" {
 			p.Timezone = "UTC"
 		}
-		if _, set := pipelineKey(raw, i, "interval"); !set {
+		if _, set := pipelineKey(raw, i, "interval"); !set && p.Schedule == "" {
 			p.Interval = Duration(DefaultInterval)
 		}
 	}

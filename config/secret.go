@@ -66,11 +66,11 @@ func (s *Secret) UnmarshalText(b []byte) error { return fmt.Errorf("secrets are 
 // Docker and Kubernetes secrets convention). Never from the config file.
 type Secrets struct {
 	// TwitterBearerToken authenticates X API v2 calls (app-only bearer).
-	TwitterBearerToken Secret `yaml:"twitter_bearer_token" json:"twitter_bearer_token" env:"MEMEPIPE_TWITTER_BEARER_TOKEN"`
+	TwitterBearerToken Secret `koanf:"twitter_bearer_token" yaml:"twitter_bearer_token" json:"twitter_bearer_token" env:"MEMEPIPE_TWITTER_BEARER_TOKEN"`
 	// EtherscanAPIKey authenticates Etherscan API V2 calls.
-	EtherscanAPIKey Secret `yaml:"etherscan_api_key" json:"etherscan_api_key" env:"MEMEPIPE_ETHERSCAN_API_KEY"`
+	EtherscanAPIKey Secret `koanf:"etherscan_api_key" yaml:"etherscan_api_key" json:"etherscan_api_key" env:"MEMEPIPE_ETHERSCAN_API_KEY"`
 	// APIToken is the bearer token clients of memepipe's own HTTP API must send.
-	APIToken Secret `yaml:"api_token" json:"api_token" env:"MEMEPIPE_API_TOKEN"`
+	APIToken Secret `koanf:"api_token" yaml:"api_token" json:"api_token" env:"MEMEPIPE_API_TOKEN"`
 }
 
 // secretVars maps each secret's variable to where it lands, for loading and docs.

@@ -8,9 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/robfig/cron/v3"
-
 	"memepipe/pipeline"
+	"memepipe/schedule"
 	"memepipe/watchlist"
 )
 
@@ -74,6 +73,14 @@ func validate(cfg *Config, raw map[string]any) Errors {
 		}
 	}
 	validateWatchlist(&errs, cfg.Watchlist)
+	for _, err := range splitJoined(cfg.Alerts.Validate()) {
+		// alert.Config.Validate already speaks in key paths ("alerts.routes[0].notifiers: ...").
+		path, msg, ok := strings.Cut(err.Error(), ": ")
+		if !ok || !strings.HasPrefix(path, "alerts") {
+			path, msg = "alerts", err.Error()
+		}
+		errs.Add(path, "%s", msg)
+	}
 
 	seen := map[string]int{}
 	for i := range cfg.Pipelines {
@@ -149,10 +156,26 @@ func validatePipeline(errs *Errors, path string, p *Pipeline, pools map[string]i
 	if p.Name != "" && !nameRE.MatchString(p.Name) {
 		errs.Add(join(path, "name"), "%q: use letters, digits, _, . and - only", p.Name)
 	}
-	if p.Interval <= 0 {
+	switch {
+	case p.Schedule != "" && p.Interval != 0:
+		errs.Add(join(path, "interval"), "a scheduled pipeline's data interval runs from one schedule slot to the next; remove interval (or schedule)")
+	case p.Schedule != "":
+	case p.Interval <= 0:
 		errs.Add(join(path, "interval"), "must be positive, got %s", p.Interval)
-	} else if p.Interval.D() < time.Second {
+	case p.Interval.D() < time.Second:
 		errs.Add(join(path, "interval"), "%s is shorter than a second", p.Interval)
+	}
+	if p.CatchupWindow < 0 {
+		errs.Add(join(path, "catchup_window"), "must not be negative")
+	}
+	if p.MaxCatchup < 0 {
+		errs.Add(join(path, "max_catchup"), "must not be negative")
+	}
+	if p.MaxActiveRuns < 0 {
+		errs.Add(join(path, "max_active_runs"), "must not be negative")
+	}
+	if _, err := schedule.ParseOverlap(p.Overlap); err != nil {
+		errs.Add(join(path, "overlap"), "%v", err)
 	}
 	if p.SLA < 0 {
 		errs.Add(join(path, "sla"), "must not be negative")
@@ -161,8 +184,8 @@ func validatePipeline(errs *Errors, path string, p *Pipeline, pools map[string]i
 		errs.Add(join(path, "timezone"), "unknown time zone %q (want an IANA name such as UTC or America/New_York)", p.Timezone)
 	}
 	if p.Schedule != "" {
-		if _, err := cron.ParseStandard(p.Schedule); err != nil {
-			errs.Add(join(path, "schedule"), "invalid cron expression %q: %v", p.Schedule, err)
+		if _, err := schedule.Parse(p.Schedule, "UTC"); err != nil {
+			errs.Add(join(path, "schedule"), "%v", err)
 		}
 	}
 

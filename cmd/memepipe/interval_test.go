@@ -27,13 +27,13 @@ func TestParseTime(t *testing.T) {
 		{"-2d", time.UTC, time.Date(2026, 11, 26, 18, 0, 0, 0, time.UTC)},
 	}
 	for _, tt := range tests {
-		got, err := parseTime(tt.in, now, tt.loc, time.Hour)
+		got, err := parseTime(tt.in, now, tt.loc, fixedSlots(time.Hour))
 		if err != nil || !got.Equal(tt.want) {
 			t.Errorf("parseTime(%q) = %s, %v; want %s", tt.in, got, err, tt.want)
 		}
 	}
 	for _, bad := range []string{"yesterday", "2026-13-01", "-1 day", "18:00"} {
-		if _, err := parseTime(bad, now, time.UTC, time.Hour); err == nil {
+		if _, err := parseTime(bad, now, time.UTC, fixedSlots(time.Hour)); err == nil {
 			t.Errorf("parseTime(%q) accepted", bad)
 		}
 	}
@@ -60,6 +60,22 @@ func TestRunInterval(t *testing.T) {
 	}
 	if _, err := runInterval("2026-11-28T10:00", "2026-11-28T09:00", p, now); err == nil {
 		t.Error("end before start accepted")
+	}
+	// A scheduled pipeline: slots from the schedule, in its time zone.
+	daily := &config.Pipeline{Schedule: "0 6 * * *", Timezone: "Europe/Berlin"} // 05:00 UTC in winter
+	day := func(d, h int) time.Time { return time.Date(2026, 11, d, h, 0, 0, 0, time.UTC) }
+	for _, tt := range []struct {
+		start, end string
+		want       pipeline.Interval
+	}{
+		{"", "", pipeline.Interval{Start: day(27, 5), End: day(28, 5)}},
+		{"2026-11-20T06:00", "", pipeline.Interval{Start: day(20, 5), End: day(21, 5)}},
+		{"-2d", "now", pipeline.Interval{Start: day(26, 5), End: day(28, 5)}},
+	} {
+		got, err := runInterval(tt.start, tt.end, daily, now)
+		if err != nil || got != tt.want {
+			t.Errorf("daily runInterval(%q, %q) = %s, %v; want %s", tt.start, tt.end, got, err, tt.want)
+		}
 	}
 }
 
