@@ -143,7 +143,6 @@ func toSet(keys []string) map[string]bool {
 	return m
 }
 
-
 var dsnPasswordRE = regexp.MustCompile(`(?i)(password=)('[^']*'|\S+)`)
 
 // RedactURL hides a password in a URL (postgres://u:xxxxx@host/db) or a
