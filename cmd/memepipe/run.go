@@ -182,7 +182,7 @@ func (a *app) run(ctx context.Context, fl runFlags) error {
 	for i, t := range dag.Tasks {
 		order[i] = t.Name
 	}
-	v := newRunView(run, trs, order)
+	v := newRunView(run, trs, order).only(order)
 	fmt.Fprintln(a.stdout)
 	writeTaskTable(a.stdout, v)
 	fmt.Fprintln(a.stdout)

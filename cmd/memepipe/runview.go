@@ -127,6 +127,23 @@ func newRunView(r pipeline.Run, trs []pipeline.TaskRun, order []string) runView 
 	return v
 }
 
+// only keeps the named tasks (the DAG that just ran: a run resumed with a
+// different DAG, or with --only, has rows of tasks that did not take part).
+func (v runView) only(names []string) runView {
+	keep := map[string]bool{}
+	for _, n := range names {
+		keep[n] = true
+	}
+	out := v
+	out.Tasks = nil
+	for _, t := range v.Tasks {
+		if keep[t.Name] {
+			out.Tasks = append(out.Tasks, t)
+		}
+	}
+	return out
+}
+
 // firstLine shortens an error to its first line, for tables.
 func firstLine(s string, max int) string {
 	s, _, _ = strings.Cut(s, "\n")
