@@ -130,3 +130,27 @@ func TestWorkdirWithoutFileIsCurrentDirectory(t *testing.T) {
 		t.Errorf("err %v", err)
 	}
 }
+
+// The README's worked example must stay a valid config.
+func TestExampleConfigs(t *testing.T) {
+	paths, _ := filepath.Glob("../examples/*/memepipe.yaml")
+	if len(paths) == 0 {
+		t.Fatal("no example configs found")
+	}
+	for _, p := range paths {
+		cfg, err := config.Load(config.Options{Path: p, Environ: []string{}})
+		if err != nil {
+			t.Errorf("%s: %v", p, err)
+			continue
+		}
+		dags, err := Build(cfg, Deps{})
+		if err != nil {
+			t.Errorf("%s: %v", p, err)
+		}
+		for name, dag := range dags {
+			if err := dag.Validate(); err != nil {
+				t.Errorf("%s: pipeline %s: %v", p, name, err)
+			}
+		}
+	}
+}

@@ -19,6 +19,7 @@ func TestParseTime(t *testing.T) {
 		{"2026-11-28T18:00:00Z", time.UTC, time.Date(2026, 11, 28, 18, 0, 0, 0, time.UTC)},
 		{"2026-11-28T18:00:00+01:00", time.UTC, time.Date(2026, 11, 28, 17, 0, 0, 0, time.UTC)},
 		{"2026-11-28T18:00", time.UTC, time.Date(2026, 11, 28, 18, 0, 0, 0, time.UTC)},
+		{"2026-11-28T18:00Z", ny, time.Date(2026, 11, 28, 18, 0, 0, 0, time.UTC)},
 		{"2026-11-28 18:00", time.UTC, time.Date(2026, 11, 28, 18, 0, 0, 0, time.UTC)},
 		{"2026-11-28", time.UTC, time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC)},
 		{"2026-11-28T18:00", ny, time.Date(2026, 11, 28, 23, 0, 0, 0, time.UTC)}, // EST, UTC-5
