@@ -43,6 +43,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Text", testText},
 		{"HeartbeatTaskRun", testHeartbeatTaskRun},
 		{"Watermarks", testWatermarks},
+		{"AlertConditions", testAlertConditions},
+		{"AlertDeliveries", testAlertDeliveries},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
