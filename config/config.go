@@ -14,6 +14,8 @@
 package config
 
 import (
+	"strings"
+
 	"memepipe/alert"
 	"memepipe/watchlist"
 )
@@ -52,7 +54,8 @@ type Config struct {
 	// variable, probably a typo); the CLI prints them.
 	Warnings []string `koanf:"-" yaml:"-"`
 
-	env map[string]string // the environment Load saw, for SecretFromEnv
+	env      map[string]string // the environment Load saw, for SecretFromEnv
+	redactor *strings.Replacer // every known secret value -> [redacted]
 }
 
 // Log configures log/slog output on stderr.

@@ -132,6 +132,7 @@ func Load(opts Options) (*Config, error) {
 			p.Interval = Duration(DefaultInterval)
 		}
 	}
+	cfg.Warnings = dropNamedSecrets(cfg.Warnings, cfg)
 	for _, s := range secretVars {
 		sec, err := lookupSecret(env, s.Env)
 		if err != nil {
@@ -140,6 +141,7 @@ func Load(opts Options) (*Config, error) {
 		}
 		*s.field(&cfg.Secrets) = sec
 	}
+	cfg.buildRedactor()
 	errs = append(errs, dropFollowOn(validate(cfg, raw), errs)...)
 	// A database password is a secret: fine in MEMEPIPE_DB or --db, not
 	// in a file that gets committed and mailed around.
@@ -268,4 +270,24 @@ func dropFollowOn(valid, decoded Errors) Errors {
 // isUnder reports whether key path p is inside key path parent.
 func isUnder(p, parent string) bool {
 	return parent != "" && len(p) > len(parent) && strings.HasPrefix(p, parent) && (p[len(parent)] == '.' || p[len(parent)] == '[')
+}
+
+// dropNamedSecrets removes the "not a memepipe variable" warning for
+// variables the config names as secrets (an alert's secret_env may well be
+// MEMEPIPE_WEBHOOK_SECRET).
+func dropNamedSecrets(warnings []string, cfg *Config) []string {
+	named := map[string]bool{}
+	for _, n := range cfg.Alerts.Notifiers {
+		for _, env := range n.SecretEnvs() {
+			named[env], named[env+"_FILE"] = true, true
+		}
+	}
+	var kept []string
+	for _, w := range warnings {
+		name, _, _ := strings.Cut(w, " ")
+		if !named[name] {
+			kept = append(kept, w)
+		}
+	}
+	return kept
 }

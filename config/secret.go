@@ -117,3 +117,60 @@ func errNoValue(err error) error {
 	}
 	return err
 }
+
+// SecretValues returns every secret value the configuration can reach (the
+// Secrets and each alert notifier's *_env variable), for scrubbing from
+// outgoing messages as a last line of defence. Unset and unreadable ones
+// are left out.
+func (c *Config) SecretValues() []string {
+	var out []string
+	for _, v := range secretVars {
+		if s := v.field(&c.Secrets); s.IsSet() {
+			out = append(out, s.Reveal())
+		}
+	}
+	for _, n := range c.Alerts.Notifiers {
+		for _, env := range n.SecretEnvs() {
+			if s, err := c.SecretFromEnv(env); err == nil && s.IsSet() {
+				out = append(out, s.Reveal())
+			}
+		}
+	}
+	return out
+}
+
+// RequiredSecret is SecretFromEnv for a secret that must be set: an unset
+// variable is an error naming it (and its _FILE twin).
+func (c *Config) RequiredSecret(name string) (string, error) {
+	s, err := c.SecretFromEnv(name)
+	if err != nil {
+		return "", err
+	}
+	if !s.IsSet() {
+		return "", fmt.Errorf("environment variable %s (or %s_FILE) is not set", name, name)
+	}
+	return s.Reveal(), nil
+}
+
+// Redact replaces every known secret value in s with [redacted]: the last
+// line of defence for text memepipe did not write itself (a command's
+// output, an upstream's error message) before it reaches a terminal, a log
+// or the database.
+func (c *Config) Redact(s string) string {
+	if c == nil || c.redactor == nil {
+		return s
+	}
+	return c.redactor.Replace(s)
+}
+
+func (c *Config) buildRedactor() {
+	var pairs []string
+	for _, v := range c.SecretValues() {
+		if len(v) >= 4 { // shorter values would redact ordinary words
+			pairs = append(pairs, v, redacted)
+		}
+	}
+	if len(pairs) > 0 {
+		c.redactor = strings.NewReplacer(pairs...)
+	}
+}

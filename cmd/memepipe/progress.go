@@ -38,6 +38,20 @@ func (s *switchWriter) Write(p []byte) (int, error) {
 	return w.Write(p)
 }
 
+// redactWriter scrubs known secret values from what passes through: log
+// lines and progress quote errors, and errors quote what commands printed.
+type redactWriter struct {
+	w      io.Writer
+	redact func(string) string
+}
+
+func (r redactWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(r.w, r.redact(string(p))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
 func (s *switchWriter) set(w io.Writer) {
 	s.mu.Lock()
 	s.w = w

@@ -94,7 +94,7 @@ func execute(args []string, stdout, stderr io.Writer) int {
 		if hint {
 			msg += "\nRun 'memepipe --help' for usage."
 		}
-		fmt.Fprintf(stderr, "memepipe: %s\n", strings.ReplaceAll(msg, "\n", "\n  "))
+		fmt.Fprintf(a.stderr, "memepipe: %s\n", strings.ReplaceAll(msg, "\n", "\n  "))
 	}
 	return ee.code
 }
@@ -138,7 +138,7 @@ Exit codes: 0 success, 1 the run failed (or the command could not do its job),
 	pf.StringVar(&a.logLevel, "log-level", "", "debug, info, warn or error (overrides log.level)")
 	pf.StringVar(&a.logFormat, "log-format", "", "json or text (default: JSON unless stderr is a terminal)")
 
-	root.AddCommand(a.runCommand(), a.runsCommand(), a.configCommand(), a.versionCommand())
+	root.AddCommand(a.runCommand(), a.runsCommand(), a.configCommand(), a.versionCommand(), a.alertsCommand())
 	return root
 }
 
@@ -167,6 +167,10 @@ func (a *app) loadConfig(defaultsOnly bool) (*config.Config, error) {
 		}
 		return nil, &exitError{code: exitUsage, err: err}
 	}
+	// From here on every byte memepipe prints passes the secret scrubber.
+	a.stdout = redactWriter{a.stdout, cfg.Redact}
+	a.stderr = redactWriter{a.stderr, cfg.Redact}
+	a.logOut.set(a.stderr)
 	a.setupLog(cfg.Log)
 	for _, w := range cfg.Warnings {
 		a.log.Warn(w)

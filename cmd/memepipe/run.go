@@ -11,6 +11,7 @@ import (
 
 	"memepipe/config"
 	"memepipe/engine"
+	"memepipe/observe"
 	"memepipe/pipeline"
 	"memepipe/store/open"
 	"memepipe/tasks"
@@ -150,11 +151,18 @@ func (a *app) run(ctx context.Context, fl runFlags) error {
 		prog = &plainProgress{w: a.stdout, prior: prior}
 	}
 
+	alerting, err := a.newAlerting(cfg, st)
+	if err != nil {
+		return &exitError{code: exitUsage, err: err}
+	}
+	defer a.closeAlerting(alerting)
+
 	eng := engine.New(st, engine.Options{
 		MaxParallel: cfg.MaxParallel,
 		Pools:       cfg.Pools,
 		Logger:      engineLog,
-		Observe:     prog.Observe,
+		Redact:      cfg.Redact,
+		Observe:     observe.Fanout(prog.Observe, alerting.Observer(map[string]*pipeline.DAG{dag.Name: dag})),
 	})
 	run, runErr := eng.Run(ctx, dag, iv, engine.RunOptions{Trigger: pipeline.TriggerManual, Rerun: fl.rerun})
 	prog.Close()
