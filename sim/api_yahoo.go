@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 )
 
@@ -55,15 +54,13 @@ func (s *Sim) yahooLimited(w http.ResponseWriter) bool {
 	return true
 }
 
-var cookieSeq atomic.Uint64
-
 // yahooCookie stands in for fc.yahoo.com: a 404 page that sets the A3
 // session cookie.
 func (s *Sim) yahooCookie(w http.ResponseWriter, r *http.Request) {
 	if s.yahooLimited(w) {
 		return
 	}
-	n := cookieSeq.Add(1)
+	n := s.cookieSeq.Add(1)
 	h := s.m.k.sum("cookie", n)
 	val := "d=AQABBN" + base64.RawURLEncoding.EncodeToString(h[:18]) + "&S=AQAAA" + base64.RawURLEncoding.EncodeToString(h[18:30])
 	http.SetCookie(w, &http.Cookie{Name: "A3", Value: val, Path: "/", MaxAge: 31557600, HttpOnly: true, SameSite: http.SameSiteLaxMode})

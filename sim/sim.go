@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"memepipe/watchlist"
@@ -49,6 +50,8 @@ type Sim struct {
 	faults  *faults
 	limits  *limits
 	handler http.Handler
+
+	cookieSeq atomic.Uint64 // Yahoo session cookies handed out
 }
 
 // New builds a simulator. Building is cheap: each token's history is
