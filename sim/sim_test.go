@@ -2,6 +2,7 @@ package sim
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -507,5 +509,69 @@ func TestSwapAmountsFollowUniswapAndSync(t *testing.T) {
 	}
 	if swaps < 3 {
 		t.Fatalf("only %d swaps in the hour", swaps)
+	}
+}
+
+func TestServeBindsLoopbackAndStops(t *testing.T) {
+	s := New(Options{Seed: 5, Tokens: 3, Now: func() time.Time { return fixedNow }})
+	ctx, cancel := context.WithCancel(context.Background())
+	base, err := s.Serve(ctx, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(base, "http://127.0.0.1:") || strings.HasSuffix(base, ":0") {
+		t.Fatalf("base URL %q", base)
+	}
+	u := URLs(base)
+	body := fetch(t, http.DefaultClient, u.DexScreener+"/latest/dex/pairs/ethereum/"+s.Watchlist()[0].Pair, nil, 200)
+	if !strings.Contains(string(body), `"schemaVersion":"1.0.0"`) {
+		t.Fatalf("%s", body)
+	}
+	var wl []map[string]any
+	if err := json.Unmarshal(fetch(t, http.DefaultClient, base+"/sim/watchlist", nil, 200), &wl); err != nil || len(wl) != 3 {
+		t.Fatalf("watchlist: %v %v", err, wl)
+	}
+	if page := wl[0]["pages"].(map[string]any)[PageSite].(string); !strings.HasPrefix(page, base+"/pages/currencies/") {
+		t.Fatalf("watchlist page URL %q is not on the server", page)
+	}
+	cancel()
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		if _, err := http.Get(base + "/robots.txt"); err != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("server still answers after its context ended")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestConcurrentRequestsAgree(t *testing.T) {
+	s := New(Options{Seed: 11, Tokens: 4, Now: func() time.Time { return fixedNow }})
+	ref := New(Options{Seed: 11, Tokens: 4, Now: func() time.Time { return fixedNow }})
+	paths := requestsFor(s)
+	want := map[string]string{}
+	for _, p := range paths {
+		want[p] = get(t, ref.Handler(), p, "Authorization", "Bearer x").Body.String()
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 64)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := range paths {
+				p := paths[(i+g)%len(paths)]
+				if got := get(t, s.Handler(), p, "Authorization", "Bearer x").Body.String(); got != want[p] {
+					errs <- p
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for p := range errs {
+		t.Errorf("concurrent answer differs: %s", p)
 	}
 }

@@ -426,8 +426,12 @@ func TestWireTwitterSearchMatchesRealSamples(t *testing.T) {
 		if ms := int64(id>>22) + twitterEpochMS; ms != created.UnixMilli() {
 			t.Fatalf("tweet %d: snowflake time %d, created_at %d", i, ms, created.UnixMilli())
 		}
-		if i > 0 && tw.ID >= got.Data[i-1].ID && len(tw.ID) >= len(got.Data[i-1].ID) {
-			t.Fatalf("tweets not newest first at %d", i)
+		if i > 0 {
+			var prev uint64
+			fmt.Sscan(got.Data[i-1].ID, &prev)
+			if id >= prev {
+				t.Fatalf("tweets not newest first at %d: %d after %d", i, id, prev)
+			}
 		}
 		if !strings.Contains(tw.Text, "$"+tk.Symbol) && !strings.Contains(tw.Text, "#"+tk.Symbol) {
 			t.Fatalf("tweet %d does not match the query: %q", i, tw.Text)
