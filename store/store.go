@@ -14,16 +14,22 @@ import (
 	"errors"
 	"time"
 
+	"memepipe/alert"
 	"memepipe/pipeline"
 )
 
 // ErrNotFound is returned (wrapped) when a looked-up row does not exist.
 var ErrNotFound = errors.New("not found")
 
+// ErrNotOwner is returned (wrapped) by HeartbeatRun when another process has
+// taken the run over: the caller has lost it and must stop working on it.
+var ErrNotOwner = errors.New("run is owned by another process")
+
 // Store is everything memepipe keeps.
 type Store interface {
 	Runs
 	Watermarks
+	Alerts
 	// Dialect is "sqlite" or "postgres".
 	Dialect() string
 	// Ping checks that the database answers (for /readyz).
@@ -83,4 +89,16 @@ type Runs interface {
 type Watermarks interface {
 	GetWatermark(ctx context.Context, source, key string) (value string, ok bool, err error)
 	SetWatermark(ctx context.Context, source, key, value string) error
+}
+
+// Alerts keep the alert rules' conditions (so a `memepipe run` from cron,
+// a new process each time, still pages once per problem) and the history
+// of deliveries. The alert package's Evaluator and Dispatcher use it.
+type Alerts interface {
+	alert.Conditions
+	alert.History
+	// ListConditions returns the conditions, firing ones only if firing.
+	ListConditions(ctx context.Context, firing bool) ([]alert.Condition, error)
+	// ListDeliveries returns deliveries newest first, at most limit (0: 100).
+	ListDeliveries(ctx context.Context, limit int) ([]alert.Delivery, error)
 }
