@@ -8,7 +8,8 @@
 // # URL layout
 //
 // One server; each source's base_url is the server URL plus a prefix, and
-// below the prefix the paths are the real API's:
+// below the prefix the paths are the real API's (URLs gives them in the
+// form the config takes):
 //
 //	<server>/twitter/2/tweets/search/recent          X API v2 recent search (Bearer auth)
 //	<server>/yahoo/fc                                 cookie endpoint (stands in for https://fc.yahoo.com)

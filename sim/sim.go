@@ -131,14 +131,17 @@ type BaseURLs struct {
 }
 
 // URLs returns the base URL of each source on the server at server (as
-// returned by Serve or httptest.Server.URL).
+// returned by Serve or httptest.Server.URL), in the form the config's
+// sources.*.base_url takes: the API root for X and Yahoo, the whole
+// endpoint for Etherscan (like https://api.etherscan.io/v2/api, so add
+// chainid=1), the cookie URL for Yahoo's crumb flow.
 func URLs(server string) BaseURLs {
 	server = strings.TrimRight(server, "/")
 	return BaseURLs{
 		Twitter:     server + "/twitter",
 		Yahoo:       server + "/yahoo",
 		YahooCookie: server + "/yahoo/fc",
-		Etherscan:   server + "/etherscan",
+		Etherscan:   server + "/etherscan/v2/api",
 		DexScreener: server + "/dexscreener",
 		Pages:       server + "/pages",
 	}
