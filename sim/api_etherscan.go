@@ -557,8 +557,6 @@ func (s *Sim) esGetLogs(w http.ResponseWriter, q map[string][]string, okMsg stri
 		topics[i] = strings.ToLower(first(q, "topic"+itoa(i)))
 	}
 	t := s.m.byAddr[addr]
-	latest := s.latestBlock()
-	_ = latest
 	var rows []logRow
 	if t != nil {
 		rows = collect(pg, func(yield func(logRow) bool) {

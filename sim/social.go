@@ -3,7 +3,6 @@ package sim
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"sort"
 	"strconv"
 	"strings"
@@ -422,5 +421,3 @@ func (tw *tweet) entities() {
 	}
 	tw.lowerText = strings.ToLower(tw.text)
 }
-
-var _ = rand.New
