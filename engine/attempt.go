@@ -110,7 +110,7 @@ func (x *execution) runAttempt(t *taskState) (pipeline.State, time.Duration, err
 	lg := x.base.With("task", t.task.Name, "attempt", n)
 	a := &attempt{
 		tr:  pipeline.TaskRun{RunID: x.runID, Task: t.task.Name, Attempt: n, State: pipeline.Running, StartedAt: &start, Heartbeat: &start},
-		log: newTaskLog(e.o.LogLimit),
+		log: newTaskLog(e.o.LogLimit, e.o.Redact),
 	}
 	a.lastBeat = start
 	a.log.engineLine(start, "attempt %d started on %s (try %d of %d)", n, e.o.Owner, t.used+1, budget)
@@ -178,6 +178,7 @@ func (x *execution) runAttempt(t *taskState) (pipeline.State, time.Duration, err
 	a.finished = true
 	a.tr.State = state
 	a.tr.EndedAt = &end
+	msg = e.o.Redact(msg)
 	a.tr.Error = msg
 	a.tr.RecordsIn, a.tr.RecordsOut = res.RecordsIn, res.RecordsOut
 	line := fmt.Sprintf("attempt %d ended %s after %s", n, state, end.Sub(start).Round(time.Microsecond))

@@ -55,6 +55,10 @@ type Options struct {
 	// LogLimit caps each attempt's stored log to its last LogLimit bytes
 	// (default 1 MiB).
 	LogLimit int
+	// Redact, when set, scrubs known secret values from every attempt's
+	// stored error and log: a team's script that prints its API key must
+	// not put it in the database or the UI.
+	Redact func(string) string
 	// Owner names this process in the store, "host:pid" by default. On the
 	// same host, a pid that no longer exists is known dead at once.
 	Owner string
@@ -122,6 +126,9 @@ func New(st store.Runs, o Options) *Engine {
 	}
 	if o.LogLimit <= 0 {
 		o.LogLimit = 1 << 20
+	}
+	if o.Redact == nil {
+		o.Redact = func(s string) string { return s }
 	}
 	if o.Owner == "" {
 		o.Owner = DefaultOwner()

@@ -351,7 +351,7 @@ func (x *execution) loadHistory(rerun bool) error {
 			if saved, err := x.e.st.TaskRunLog(x.bg, runID, tr.Task, tr.Attempt); err == nil {
 				tr.Log = saved
 			}
-			l := newTaskLog(x.e.o.LogLimit)
+			l := newTaskLog(x.e.o.LogLimit, x.e.o.Redact)
 			l.Write([]byte(tr.Log))
 			l.engineLine(now, "attempt %d recorded as %s: %s", tr.Attempt, tr.State, tr.Error)
 			tr.Log = l.String()
@@ -499,7 +499,7 @@ func (x *execution) schedule(stop context.CancelFunc) error {
 func (x *execution) settle(t *taskState, state pipeline.State, why string) error {
 	now := x.e.now()
 	tr := pipeline.TaskRun{RunID: x.runID, Task: t.task.Name, Attempt: t.next, State: state, EndedAt: &now, Error: why}
-	l := newTaskLog(x.e.o.LogLimit)
+	l := newTaskLog(x.e.o.LogLimit, x.e.o.Redact)
 	l.engineLine(now, "not run: %s (%s)", state, why)
 	tr.Log = l.String()
 	if err := x.e.st.InsertTaskRun(x.bg, tr); err != nil {

@@ -19,9 +19,12 @@ type taskLog struct {
 	limit   int
 	dropped int64
 	version int // bumped by every write, so heartbeats save only changed logs
+	redact  func(string) string
 }
 
-func newTaskLog(limit int) *taskLog { return &taskLog{limit: limit} }
+func newTaskLog(limit int, redact func(string) string) *taskLog {
+	return &taskLog{limit: limit, redact: redact}
+}
 
 func (l *taskLog) Write(p []byte) (int, error) {
 	l.mu.Lock()
@@ -61,7 +64,9 @@ func (l *taskLog) snapshot() (string, int) {
 	}
 	// PostgreSQL text rejects NUL and invalid UTF-8; a command may print either.
 	s.WriteString(strings.ReplaceAll(strings.ToValidUTF8(string(b), "\uFFFD"), "\x00", "\uFFFD"))
-	return s.String(), l.version
+	// Redacting the whole snapshot, not each write, catches a secret that
+	// a command wrote in two pieces.
+	return l.redact(s.String()), l.version
 }
 
 func (l *taskLog) String() string {
