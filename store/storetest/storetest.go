@@ -50,6 +50,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AnomaliesAtomic", testAnomaliesAtomic},
 		{"RiskAssessments", testRiskAssessments},
 		{"IntegratedScores", testIntegratedScores},
+		{"CanonicalRoundTrip", testCanonicalRoundTrip},
+		{"CanonicalIdempotent", testCanonicalIdempotent},
+		{"CanonicalAtomic", testCanonicalAtomic},
+		{"CanonicalQueries", testCanonicalQueries},
+		{"CanonicalText", testCanonicalText},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
