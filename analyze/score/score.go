@@ -219,7 +219,7 @@ func severityRank(s string) int {
 
 // overrides returns the caps the flags trigger, lowest cap first.
 func (c Config) overrides(flags []analytics.RiskFlag) []Override {
-	var out []Override
+	out := []Override{} // JSON [], not null: "no override" is a finding
 	seen := map[string]bool{}
 	for _, f := range flags {
 		limit, ok := c.Caps[f.Flag]

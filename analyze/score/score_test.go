@@ -248,6 +248,10 @@ func TestBreakdown(t *testing.T) {
 	if stored.Integrated != 5 || len(stored.Overrides) != 1 || stored.Overrides[0].Cap != 5 || !slices.Equal(stored.Missing, []string{Sentiment}) {
 		t.Errorf("stored breakdown = %s", row.Breakdown)
 	}
+	plain, _, _, _ := Defaults().Integrate(asOf, full())
+	if !strings.Contains(string(plain.Breakdown), `"overrides":[]`) || !strings.Contains(string(plain.Breakdown), `"missing":[]`) {
+		t.Errorf("breakdown without overrides or missing components should list them as []: %s", plain.Breakdown)
+	}
 	if !strings.Contains(string(row.Breakdown), `"renormalised":true`) {
 		t.Errorf("stored breakdown does not say it re-normalised: %s", row.Breakdown)
 	}
