@@ -404,3 +404,36 @@ func TestPartialMapsKeepDefaults(t *testing.T) {
 		t.Errorf("anomaly with user gap weight and default pump weight = %v", s)
 	}
 }
+
+// The worked example in docs/ANALYTICS.md ("Integrated score"), number for
+// number: if this fails, fix the docs or the code so they agree.
+func TestWorkedExample(t *testing.T) {
+	c := Defaults()
+	in := Input{Token: pepe, Sentiment: bullish(),
+		Market:           &Market{Return: 0.1, VolumeTrend: analytics.F(math.Ln2), Source: "bars", Points: 12},
+		AnomaliesScanned: true, Anomalies: []analytics.Anomaly{ev("volume_spike", 7)},
+		Risk:  riskAt(27.8),
+		Flags: []analytics.RiskFlag{rflag("top10_concentration", "warn"), rflag("lp_not_locked", "warn")}}
+	row, b, _, err := c.Integrate(asOf, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []float64{*row.SentimentScore, *row.MomentumScore, *row.AnomalyScore, *row.RiskScore, row.IntegratedScore}
+	if want := []float64{74.3, 71.3, 20.7, 27.8, 74.0}; !slices.Equal(got, want) {
+		t.Errorf("full example = %v, want %v", got, want)
+	}
+	if !slices.Equal(row.Flags, []string{"lp_not_locked", "top10_concentration"}) {
+		t.Errorf("flags = %v", row.Flags)
+	}
+	in.Sentiment = nil
+	if row, _, _, _ = c.Integrate(asOf, in); row.IntegratedScore != 73.9 {
+		t.Errorf("without texts = %v, want 73.9", row.IntegratedScore)
+	}
+	in.Sentiment = bullish()
+	in.Risk = riskAt(95)
+	in.Flags = append(in.Flags, rflag(FlagLPRemoved, "critical"))
+	row, b, _, _ = c.Integrate(asOf, in)
+	if b.Weighted != 50.4 || row.IntegratedScore != 5 || row.Flags[0] != FlagLPRemoved {
+		t.Errorf("after the rug: weighted %v, integrated %v, flags %v; want 50.4, 5, LP first", b.Weighted, row.IntegratedScore, row.Flags)
+	}
+}
