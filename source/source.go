@@ -106,7 +106,9 @@ func (s *Stats) Page(resp *httpx.Response, n int) {
 }
 
 // Note adds a note.
-func (s *Stats) Note(format string, args ...any) { s.Notes = append(s.Notes, fmt.Sprintf(format, args...)) }
+func (s *Stats) Note(format string, args ...any) {
+	s.Notes = append(s.Notes, fmt.Sprintf(format, args...))
+}
 
 // Add folds o into s (a collector made of several parts).
 func (s *Stats) Add(o Stats) {
