@@ -228,10 +228,13 @@ type Request struct {
 	// Source is the raw source the response belongs to
 	// ("etherscan.tokentx"); with Token and Interval it places the page in
 	// the raw zone. Empty: the response is not captured (auth handshakes,
-	// robots.txt).
+	// robots.txt), and logs and errors name the client instead.
 	Source   string
 	Token    string
 	Interval pipeline.Interval
+	// NoCapture skips the capture hook for a request that has a Source:
+	// the caller keeps the page itself (only when it changed, say).
+	NoCapture bool
 	// Classify overrides the status rules for this request.
 	Classify Classifier
 	// Decode parses the body after capture. An error makes the attempt
@@ -454,7 +457,7 @@ func (c *Client) attempt(ctx context.Context, req Request, u *url.URL, shown, la
 		Empty:       v.Outcome == Empty,
 		Attempts:    attempt,
 	}
-	if req.Source != "" && c.capture != nil {
+	if req.Source != "" && !req.NoCapture && c.capture != nil {
 		key, existed, err := c.capture(ctx, &req, resp)
 		if err != nil {
 			return nil, Verdict{}, pipeline.Transient(fmt.Errorf("%s: keep raw response of %s: %w", label, shown, c.secrets.scrubError(err)))
