@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Redacted replaces a secret wherever one would have been shown.
@@ -88,6 +89,7 @@ func RedactText(s string) string {
 // messages that quote a secret in an unexpected place (a server echoing the
 // key in an error page).
 type Secrets struct {
+	mu   sync.RWMutex
 	vals []string
 }
 
@@ -102,6 +104,8 @@ func NewSecrets(vals ...string) *Secrets {
 
 // Add registers more secret values.
 func (s *Secrets) Add(vals ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	for _, v := range vals {
 		if len(v) < 6 {
 			continue
@@ -122,9 +126,11 @@ func (s *Secrets) Add(vals ...string) {
 // parameters redacted.
 func (s *Secrets) Scrub(text string) string {
 	if s != nil {
+		s.mu.RLock()
 		for _, v := range s.vals {
 			text = strings.ReplaceAll(text, v, Redacted)
 		}
+		s.mu.RUnlock()
 	}
 	return RedactText(text)
 }
