@@ -177,6 +177,10 @@ func (c *Client) Clock() Clock { return c.clock }
 // Logger returns the client's logger.
 func (c *Client) Logger() *slog.Logger { return c.log }
 
+// SetHostDelay spaces this client's requests to host ("example.com:443"
+// form as in a URL's Host) by at least d, e.g. for a robots.txt Crawl-delay.
+func (c *Client) SetHostDelay(host string, d time.Duration) { c.lim.setHostDelay(host, d) }
+
 // Secrets returns the client's scrubber, for collectors building their own
 // messages.
 func (c *Client) Secrets() *Secrets { return c.secrets }

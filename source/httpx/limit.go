@@ -154,6 +154,22 @@ func newLimiter(name string, l RateLimit, hostDelay time.Duration) *limiter {
 	return lim
 }
 
+// setHostDelay spaces requests to host by at least d (a robots.txt
+// Crawl-delay longer than the configured politeness delay).
+func (l *limiter) setHostDelay(host string, d time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	d = max(d, l.hostDelay)
+	if d <= 0 {
+		return
+	}
+	if hl := l.hosts[host]; hl != nil {
+		hl.SetLimit(rate.Every(d))
+		return
+	}
+	l.hosts[host] = rate.NewLimiter(rate.Every(d), 1)
+}
+
 // pauseUntil makes every request of the client wait until t.
 func (l *limiter) pauseUntil(t time.Time) {
 	l.mu.Lock()
@@ -195,8 +211,7 @@ func (l *limiter) wait(ctx context.Context, clock Clock, host string) (time.Dura
 		if l.bucket != nil {
 			reservations = append(reservations, l.bucket.ReserveN(now, 1))
 		}
-		if l.hostDelay > 0 && host != "" {
-			hl := l.hosts[host]
+		if hl := l.hosts[host]; hl != nil || (l.hostDelay > 0 && host != "") {
 			if hl == nil {
 				hl = rate.NewLimiter(rate.Every(l.hostDelay), 1)
 				l.hosts[host] = hl
