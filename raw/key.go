@@ -14,6 +14,9 @@ import (
 //	etherscan.tokentx/2024-05-01/20240501T000000Z_20240501T010000Z/ethereum-0x6982508145454ce325ddbe47a25d4ec3d2311933/3f2a…c9.json.gz
 //	<source>/<date of interval start>/<interval start>_<interval end>/<token>/<sha256 prefix>.<ext>.gz
 //
+// Pages the collector rejected live under the same key behind
+// RejectedPrefix.
+//
 // Source first, so a cleaner lists one parser's input with one prefix; then
 // the interval, so it reads one run's pages; then the token, because two
 // tokens can get byte-identical answers ("No transactions found") for the same
@@ -25,6 +28,10 @@ const (
 	// hashPrefixLen is how many hex digits of the body's SHA-256 name the
 	// object: 96 bits, no collision among the pages of one token-interval.
 	hashPrefixLen = 24
+	// RejectedPrefix is where pages go that the collector could not use
+	// (an HTML error page served with 200, a truncated body, a missing
+	// field): kept for replay and diagnosis, out of the cleaners' way.
+	RejectedPrefix = "_rejected/"
 )
 
 // Key returns the key an object with these metadata and body hash gets.
@@ -122,12 +129,14 @@ func checkSource(source string) error {
 type parsedKey struct {
 	source, token, hashPrefix string
 	interval                  pipeline.Interval
+	rejected                  bool
 }
 
 // parseKey reads a key written by Key; ok is false for anything else (a
 // stranded temp file, a foreign object).
 func parseKey(key string) (parsedKey, bool) {
-	parts := strings.Split(key, "/")
+	rest, rejected := strings.CutPrefix(key, RejectedPrefix)
+	parts := strings.Split(rest, "/")
 	if len(parts) != 5 {
 		return parsedKey{}, false
 	}
@@ -143,5 +152,5 @@ func parseKey(key string) (parsedKey, bool) {
 	if !ok || len(hash) != hashPrefixLen || strings.Trim(hash, "0123456789abcdef") != "" {
 		return parsedKey{}, false
 	}
-	return parsedKey{source: parts[0], token: parts[3], hashPrefix: hash, interval: iv}, true
+	return parsedKey{source: parts[0], token: parts[3], hashPrefix: hash, interval: iv, rejected: rejected}, true
 }

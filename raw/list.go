@@ -26,6 +26,9 @@ type Filter struct {
 	// WithMeta reads each object's metadata (one extra request per object
 	// on S3/GCS); without it, Info carries what the key says.
 	WithMeta bool
+	// Rejected lists the pages collectors rejected instead of the ones
+	// they accepted.
+	Rejected bool
 }
 
 // Info is one listed object.
@@ -45,7 +48,11 @@ type Info struct {
 // first error, which is yielded.
 func (z *Zone) List(ctx context.Context, f Filter) iter.Seq2[Info, error] {
 	return func(yield func(Info, error) bool) {
-		sources, err := z.sources(ctx, f.Source)
+		root := ""
+		if f.Rejected {
+			root = RejectedPrefix
+		}
+		sources, err := z.sources(ctx, root, f.Source)
 		if err != nil {
 			yield(Info{}, err)
 			return
@@ -55,7 +62,7 @@ func (z *Zone) List(ctx context.Context, f Filter) iter.Seq2[Info, error] {
 			wantToken = TokenSegment(f.Token)
 		}
 		for _, src := range sources {
-			ivDirs, err := z.intervalDirs(ctx, src, f.Interval)
+			ivDirs, err := z.intervalDirs(ctx, root+src, f.Interval)
 			if err != nil {
 				yield(Info{}, err)
 				return
@@ -76,7 +83,7 @@ func (z *Zone) List(ctx context.Context, f Filter) iter.Seq2[Info, error] {
 						return
 					}
 					pk, ok := parseKey(obj.Key)
-					if !ok || obj.IsDir || (wantToken != "" && pk.token != wantToken) {
+					if !ok || obj.IsDir || pk.rejected != f.Rejected || (wantToken != "" && pk.token != wantToken) {
 						continue
 					}
 					info := Info{Key: obj.Key, Stored: obj.Size, ModTime: obj.ModTime,
@@ -109,24 +116,24 @@ func (z *Zone) Keys(ctx context.Context, f Filter) ([]string, error) {
 }
 
 // sources lists the top-level source folders that match want.
-func (z *Zone) sources(ctx context.Context, want string) ([]string, error) {
+func (z *Zone) sources(ctx context.Context, root, want string) ([]string, error) {
 	if want != "" && !strings.HasSuffix(want, ".") {
 		return []string{want}, nil
 	}
-	dirs, err := z.dirs(ctx, "")
+	dirs, err := z.dirs(ctx, root)
 	if err != nil {
 		return nil, err
 	}
 	var out []string
 	for _, d := range dirs {
-		if checkSource(d) == nil && strings.HasPrefix(d, want) {
+		if checkSource(d) == nil && strings.HasPrefix(d, want) && d+"/" != RejectedPrefix {
 			out = append(out, d)
 		}
 	}
 	return out, nil
 }
 
-// intervalDirs returns the "source/date/interval/" prefixes whose interval
+// intervalDirs returns the "[_rejected/]source/date/interval/" prefixes whose interval
 // overlaps iv (all of them when iv is zero), in order.
 func (z *Zone) intervalDirs(ctx context.Context, source string, iv pipeline.Interval) ([]string, error) {
 	dates, err := z.dirs(ctx, source+"/")

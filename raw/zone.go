@@ -65,6 +65,9 @@ type Meta struct {
 	SHA256      string            `json:"sha256"`
 	// Size is the body's size in bytes, uncompressed.
 	Size int64 `json:"size"`
+	// Rejected, when set, says why the collector could not use the page
+	// (the page lives under RejectedPrefix, listed only on request).
+	Rejected string `json:"rejected,omitempty"`
 }
 
 // Object is a stored page: its metadata and the body exactly as received.
@@ -138,7 +141,8 @@ func (z *Zone) URL() string { return z.url }
 func (z *Zone) Close() error { return z.bucket.Close() }
 
 // Put stores obj unless an object with the same key exists, and returns the
-// key and whether it already existed. It fills in SHA256, Size and, when
+// key and whether it already existed. An object with Rejected set is stored
+// under RejectedPrefix. It fills in SHA256, Size and, when
 // zero, FetchedAt. The body is stored gzipped; metadata travels as blob
 // metadata (a sidecar .attrs file under file://, x-amz-meta-* on S3).
 func (z *Zone) Put(ctx context.Context, obj Object) (key string, existed bool, err error) {
@@ -151,6 +155,9 @@ func (z *Zone) Put(ctx context.Context, obj Object) (key string, existed bool, e
 	key, err = Key(obj.Source, obj.Token, obj.Interval, obj.SHA256, obj.ContentType)
 	if err != nil {
 		return "", false, err
+	}
+	if obj.Rejected != "" {
+		key = RejectedPrefix + key
 	}
 	ok, err := z.bucket.Exists(ctx, key)
 	if err != nil {
@@ -250,6 +257,7 @@ const (
 	mdSHA256      = "sha256"
 	mdContentType = "content-type"
 	mdSize        = "size"
+	mdRejected    = "rejected"
 )
 
 // encodeMeta flattens m into blob metadata: lower-case keys and ASCII values,
@@ -273,6 +281,13 @@ func encodeMeta(m Meta) map[string]string {
 	if m.ContentType != "" {
 		md[mdContentType] = asciiOnly(m.ContentType)
 	}
+	if m.Rejected != "" {
+		r := m.Rejected
+		if len(r) > 512 {
+			r = r[:512]
+		}
+		md[mdRejected] = asciiOnly(r)
+	}
 	return md
 }
 
@@ -293,6 +308,7 @@ func decodeMeta(key string, md map[string]string) (Meta, error) {
 		URL:         md[mdURL],
 		SHA256:      md[mdSHA256],
 		ContentType: md[mdContentType],
+		Rejected:    md[mdRejected],
 	}
 	var errs []error
 	parseTime := func(name, layout string) time.Time {

@@ -353,3 +353,36 @@ func TestPutRejectsBadObjects(t *testing.T) {
 		}
 	}
 }
+
+func TestRejectedPagesAreKeptApart(t *testing.T) {
+	z := memZone(t)
+	ctx := context.Background()
+	good := Object{Meta: Meta{Source: "twitter.search", Token: "PEPE", Interval: ivH0, Status: 200, ContentType: "application/json"}, Body: []byte(`{"meta":{"result_count":0}}`)}
+	bad := Object{Meta: Meta{Source: "twitter.search", Token: "PEPE", Interval: ivH0, Status: 200, ContentType: "text/html",
+		Rejected: "not a search response: invalid character '<'"}, Body: []byte("<html>502</html>")}
+	gk, _, err := z.Put(ctx, good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bk, _, err := z.Put(ctx, bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(bk, RejectedPrefix+"twitter.search/2024-05-01/") {
+		t.Fatalf("rejected key = %s", bk)
+	}
+	for _, f := range []Filter{{}, {Source: "twitter.search"}, {Source: "twitter."}, {Interval: ivH0}} {
+		keys, err := z.Keys(ctx, f)
+		if err != nil || len(keys) != 1 || keys[0] != gk {
+			t.Fatalf("accepted listing %+v: %v %v", f, keys, err)
+		}
+	}
+	keys, err := z.Keys(ctx, Filter{Rejected: true, Source: "twitter.search", Interval: ivH0, Token: "PEPE"})
+	if err != nil || len(keys) != 1 || keys[0] != bk {
+		t.Fatalf("rejected listing: %v %v", keys, err)
+	}
+	obj, err := z.Get(ctx, bk)
+	if err != nil || obj.Rejected != bad.Rejected || string(obj.Body) != string(bad.Body) {
+		t.Fatalf("rejected object: %+v %v", obj.Meta, err)
+	}
+}

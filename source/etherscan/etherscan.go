@@ -470,25 +470,21 @@ func (c *Collector) SourceCode(ctx context.Context, token watchlist.Token, iv pi
 	resp, err := c.send(ctx, token, iv, SourceSourceCode, false, q, func(env envelope, resp *httpx.Response) error {
 		sum := sha256.Sum256(resp.Body)
 		hash = hex.EncodeToString(sum[:])
-		if hash != prevHash {
-			// Keep the page before judging it, so a bad one can be replayed.
-			key, existed, err := c.deps.Zone.Put(ctx, raw.Object{Meta: raw.Meta{Source: SourceSourceCode, Token: token.Key(), Interval: iv,
-				URL: resp.URL, Status: resp.Status, FetchedAt: resp.FetchedAt, ContentType: resp.ContentType}, Body: resp.Body})
-			if err != nil {
-				return err
-			}
-			resp.RawKey, resp.RawExisted = key, existed
+		bad := checkSourceCode(env.Result)
+		if hash == prevHash && bad == nil {
+			return nil // unchanged: already kept
 		}
-		var rows []map[string]json.RawMessage
-		if err := json.Unmarshal(env.Result, &rows); err != nil || len(rows) == 0 {
-			return pipeline.Permanent(fmt.Errorf("result is not a list of contracts: %s", snip(env.Result)))
+		obj := raw.Object{Meta: raw.Meta{Source: SourceSourceCode, Token: token.Key(), Interval: iv,
+			URL: resp.URL, Status: resp.Status, FetchedAt: resp.FetchedAt, ContentType: resp.ContentType}, Body: resp.Body}
+		if bad != nil {
+			obj.Rejected = c.http.Secrets().Scrub(bad.Error())
 		}
-		for _, f := range []string{"SourceCode", "ABI", "ContractName"} {
-			if _, ok := rows[0][f]; !ok {
-				return pipeline.Permanent(fmt.Errorf("result[0]: missing field %q", f))
-			}
+		key, existed, err := c.deps.Zone.Put(ctx, obj)
+		if err != nil {
+			return err
 		}
-		return nil
+		resp.RawKey, resp.RawExisted = key, existed
+		return bad
 	})
 	if err != nil {
 		return err
@@ -501,6 +497,21 @@ func (c *Collector) SourceCode(ctx context.Context, token watchlist.Token, iv pi
 	v := hash + " " + now.UTC().Format(time.RFC3339)
 	if err := c.deps.Watermarks.SetWatermark(ctx, SourceSourceCode, token.Key(), v); err != nil {
 		return fmt.Errorf("etherscan: write watermark %s/%s: %w", SourceSourceCode, token.Key(), err)
+	}
+	return nil
+}
+
+// checkSourceCode checks a getsourcecode result: a list with one contract
+// carrying SourceCode, ABI and ContractName (empty when not verified).
+func checkSourceCode(result json.RawMessage) error {
+	var rows []map[string]json.RawMessage
+	if err := json.Unmarshal(result, &rows); err != nil || len(rows) == 0 {
+		return pipeline.Permanent(fmt.Errorf("result is not a list of contracts: %s", snip(result)))
+	}
+	for _, f := range []string{"SourceCode", "ABI", "ContractName"} {
+		if _, ok := rows[0][f]; !ok {
+			return pipeline.Permanent(fmt.Errorf("result[0]: missing field %q", f))
+		}
 	}
 	return nil
 }

@@ -327,7 +327,7 @@ func TestErrorKinds(t *testing.T) {
 		{"truncated JSON", reply{body: truncated}, true, false, 500 * time.Millisecond, nil},
 		{"Invalid API Key", reply{body: badKey}, false, true, 0, []string{"etherscan.tokentx", "Invalid API Key", "apikey=REDACTED"}},
 		{"chain not on free tier", reply{body: chain}, false, true, 0, []string{"not supported for this chain"}},
-		{"missing field", reply{body: []byte(`{"status":"1","message":"OK","result":[{"blockNumber":"19000310"}]}`)}, false, true, 0, []string{`missing field "hash"`, "raw etherscan.tokentx/"}},
+		{"missing field", reply{body: []byte(`{"status":"1","message":"OK","result":[{"blockNumber":"19000310"}]}`)}, false, true, 0, []string{`missing field "hash"`, "raw _rejected/etherscan.tokentx/"}},
 		{"401", reply{status: 401, body: []byte("Unauthorized")}, false, true, 0, []string{"HTTP 401"}},
 	}
 	for _, c := range cases {

@@ -11,7 +11,8 @@ import (
 type Capture func(ctx context.Context, req *Request, resp *Response) (key string, existed bool, err error)
 
 // RawCapture stores responses in the raw zone: one object per response
-// page, under the request's Source, Token and Interval.
+// page, under the request's Source, Token and Interval; pages the decoder
+// rejected go under raw.RejectedPrefix.
 func RawCapture(z *raw.Zone) Capture {
 	return func(ctx context.Context, req *Request, resp *Response) (string, bool, error) {
 		return z.Put(ctx, raw.Object{
@@ -23,6 +24,7 @@ func RawCapture(z *raw.Zone) Capture {
 				Status:      resp.Status,
 				FetchedAt:   resp.FetchedAt,
 				ContentType: resp.ContentType,
+				Rejected:    resp.Rejected,
 			},
 			Body: resp.Body,
 		})

@@ -12,8 +12,9 @@
 // are retried with exponential backoff and jitter, never sooner than the
 // server asked (Retry-After, x-rate-limit-reset); permanent ones come back
 // at once, marked with pipeline.Permanent. Every usable response is handed
-// to the raw-capture hook before the caller decodes it, so a body that
-// turns out malformed is still kept for replay.
+// to the raw-capture hook once the caller's decoder has judged it: accepted
+// pages where cleaners read them, rejected ones (an HTML error page served
+// with 200, a truncated body) apart, still kept for replay.
 //
 // Secrets never leave the client in clear: URLs are shown through Redact,
 // errors from net/http (which quote the full URL) are rewritten, and known
@@ -241,8 +242,9 @@ type Request struct {
 	NoCapture bool
 	// Classify overrides the status rules for this request.
 	Classify Classifier
-	// Decode parses the body after capture. An error makes the attempt
-	// fail: transient (and retried) unless marked pipeline.Permanent.
+	// Decode parses and checks the body. An error makes the attempt fail:
+	// transient (and retried) unless marked pipeline.Permanent. The page is
+	// captured after Decode either way, as rejected when it failed.
 	Decode func(*Response) error
 }
 
@@ -263,6 +265,9 @@ type Response struct {
 	// RawExisted whether that page was already there.
 	RawKey     string
 	RawExisted bool
+	// Rejected is set (to the decoder's complaint) on a page Decode
+	// refused; the capture hook files it apart (raw.RejectedPrefix).
+	Rejected string
 }
 
 // StatusError is an answer that is not data: an HTTP error status, or a
@@ -461,6 +466,15 @@ func (c *Client) attempt(ctx context.Context, req Request, u *url.URL, shown, la
 		Empty:       v.Outcome == Empty,
 		Attempts:    attempt,
 	}
+	// Decode first, so the page is filed as accepted or rejected; keep it
+	// either way, so a bad page can be replayed and the error can name it.
+	var decodeErr error
+	if req.Decode != nil {
+		decodeErr = req.Decode(resp)
+		if decodeErr != nil {
+			resp.Rejected = c.secrets.Scrub(decodeErr.Error())
+		}
+	}
 	if req.Source != "" && !req.NoCapture && c.capture != nil {
 		key, existed, err := c.capture(ctx, &req, resp)
 		if err != nil {
@@ -468,15 +482,14 @@ func (c *Client) attempt(ctx context.Context, req Request, u *url.URL, shown, la
 		}
 		resp.RawKey, resp.RawExisted = key, existed
 	}
-	if req.Decode != nil {
-		if err := req.Decode(resp); err != nil {
-			be := &BodyError{Source: label, URL: shown, Status: resp.Status, RawKey: resp.RawKey, Err: c.secrets.scrubError(err)}
-			c.metrics.Request(label, resp.Status, "invalid", 0)
-			if pipeline.IsPermanent(err) {
-				return nil, Verdict{Outcome: Permanent}, pipeline.Permanent(be)
-			}
-			return nil, Verdict{Outcome: Transient, Code: "body"}, pipeline.Transient(be)
+	if decodeErr != nil {
+		be := &BodyError{Source: label, URL: shown, Status: resp.Status, RawKey: resp.RawKey, Err: c.secrets.scrubError(decodeErr)}
+		c.metrics.Request(label, resp.Status, "invalid", 0)
+		c.log.Warn("http unusable body", "source", label, "url", shown, "raw", resp.RawKey, "error", be.Err.Error())
+		if pipeline.IsPermanent(decodeErr) {
+			return nil, Verdict{Outcome: Permanent}, pipeline.Permanent(be)
 		}
+		return nil, Verdict{Outcome: Transient, Code: "body"}, pipeline.Transient(be)
 	}
 	return resp, v, nil
 }

@@ -276,10 +276,14 @@ func TestDecodeFailureKeepsRawAndRetries(t *testing.T) {
 		t.Fatalf("resp=%+v err=%v", resp, err)
 	}
 	keys, _ := z.Keys(context.Background(), raw.Filter{})
-	if len(keys) != 2 {
-		t.Fatalf("both pages (the HTML one too) should be kept: %v", keys)
+	rejected, _ := z.Keys(context.Background(), raw.Filter{Rejected: true})
+	if len(keys) != 1 || keys[0] != resp.RawKey || len(rejected) != 1 {
+		t.Fatalf("want the good page accepted and the HTML one rejected: %v / %v", keys, rejected)
 	}
-	for _, k := range keys {
+	if bad, _ := z.Get(context.Background(), rejected[0]); !strings.Contains(bad.Rejected, "invalid character '<'") || !strings.HasPrefix(string(bad.Body), "<html>") {
+		t.Fatalf("rejected page = %+v", bad.Meta)
+	}
+	for _, k := range append(keys, rejected...) {
 		obj, err := z.Get(context.Background(), k)
 		if err != nil {
 			t.Fatal(err)

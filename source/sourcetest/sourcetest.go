@@ -111,8 +111,9 @@ func AssertNoSecret(t testing.TB, secret, where, text string) {
 	}
 }
 
-// AssertZoneClean reads every object in z and fails if the secret appears
-// in any key, metadata field or body.
+// AssertZoneClean reads every object in z, rejected pages included, and
+// fails if the secret appears in any key, metadata field or body. It
+// returns the number of accepted objects.
 func AssertZoneClean(t testing.TB, z *raw.Zone, secret string) int {
 	t.Helper()
 	n := 0
@@ -120,14 +121,25 @@ func AssertZoneClean(t testing.TB, z *raw.Zone, secret string) int {
 		if err != nil {
 			t.Fatal(err)
 		}
-		obj, err := z.Get(context.Background(), info.Key)
+		n++
+		assertObjectClean(t, z, info.Key, secret)
+	}
+	for info, err := range z.List(context.Background(), raw.Filter{Rejected: true}) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		AssertNoSecret(t, secret, "raw key", info.Key)
-		AssertNoSecret(t, secret, "raw metadata of "+info.Key, fmt.Sprintf("%+v", obj.Meta))
-		AssertNoSecret(t, secret, "raw body of "+info.Key, string(obj.Body))
-		n++
+		assertObjectClean(t, z, info.Key, secret)
 	}
 	return n
+}
+
+func assertObjectClean(t testing.TB, z *raw.Zone, key, secret string) {
+	t.Helper()
+	obj, err := z.Get(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	AssertNoSecret(t, secret, "raw key", key)
+	AssertNoSecret(t, secret, "raw metadata of "+key, fmt.Sprintf("%+v", obj.Meta))
+	AssertNoSecret(t, secret, "raw body of "+key, string(obj.Body))
 }

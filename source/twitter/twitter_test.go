@@ -264,8 +264,8 @@ func TestErrors(t *testing.T) {
 			{body: sample(t, "docs_example_search_recent_with_includes_users_tweets.json")}}, false, true, 2 * time.Second, nil},
 		{"401 is permanent", []reply{{status: 401, body: []byte(`{"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}`)}},
 			true, false, 0, []string{"twitter.search", "HTTP 401", "/2/tweets/search/recent"}},
-		{"HTML error page", []reply{{body: html}}, false, false, 0, []string{"twitter.search", "unexpected body", "raw twitter.search/"}},
-		{"truncated JSON", []reply{{body: sample(t, "docs_example_search_recent_with_next_token.json")[:3000]}}, false, false, 0, []string{"unexpected end of JSON input", "raw twitter.search/"}},
+		{"HTML error page", []reply{{body: html}}, false, false, 0, []string{"twitter.search", "unexpected body", "raw _rejected/twitter.search/"}},
+		{"truncated JSON", []reply{{body: sample(t, "docs_example_search_recent_with_next_token.json")[:3000]}}, false, false, 0, []string{"unexpected end of JSON input", "raw _rejected/twitter.search/"}},
 		{"missing meta", []reply{{body: []byte(`{"data":[]}`)}}, true, false, 0, []string{`missing field "meta"`}},
 	}
 	for _, c := range cases {

@@ -267,7 +267,7 @@ func TestErrors(t *testing.T) {
 		{"502 then success", 502, html, true, false, nil},
 		{"HTML page", 200, html, true, false, nil},
 		{"truncated", 200, body(t, "chart-BTC-USD-2020-01-01-to-2020-01-03.json")[:900], true, false, nil},
-		{"missing meta", 200, []byte(`{"chart":{"result":[{"timestamp":[]}],"error":null}}`), false, true, []string{"meta.symbol", "raw yahoo.chart/"}},
+		{"missing meta", 200, []byte(`{"chart":{"result":[{"timestamp":[]}],"error":null}}`), false, true, []string{"meta.symbol", "raw _rejected/yahoo.chart/"}},
 		{"another symbol", 200, body(t, "chart-AAPL.json"), false, true, []string{"chart is for AAPL"}},
 	}
 	for _, c := range cases {
