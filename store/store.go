@@ -5,7 +5,8 @@
 // The interface is split by concern (runs, watermarks, and later canonical
 // rows, analytics, alerts, schedules) so each concern's SQL lives in its own
 // file per dialect. Migrations are embedded per dialect and numbered by
-// concern: 00001-00009 runs and watermarks, 00010-00019 canonical tables,
+// concern: 00001-00009 runs and watermarks, 00010-00019 canonical tables
+// (00015 data-quality check results),
 // 00020-00029 analytics, 00030-00039 alerts, 00040-00049 schedules.
 package store
 
@@ -37,6 +38,7 @@ type Store interface {
 	Alerts
 	Analytics
 	Canonical
+	Checks
 	// Dialect is "sqlite" or "postgres".
 	Dialect() string
 	// Ping checks that the database answers (for /readyz).

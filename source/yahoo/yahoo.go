@@ -165,7 +165,7 @@ type chartPage struct {
 	} `json:"chart"`
 }
 
-// Collect fetches the bars of iv: period1 = start, period2 = end, in pieces
+// Collect fetches the bars of iv: period1 = start, period2 = end - 1 s, in pieces
 // when the bar size limits a request's span. The watermark
 // (yahoo.chart, token) is the end of the latest interval collected.
 func (cc ChartCollector) Collect(ctx context.Context, token watchlist.Token, iv pipeline.Interval) (source.Stats, error) {
@@ -183,7 +183,11 @@ func (cc ChartCollector) Collect(ctx context.Context, token watchlist.Token, iv 
 		}
 		q := url.Values{}
 		q.Set("period1", strconv.FormatInt(start.Unix(), 10))
-		q.Set("period2", strconv.FormatInt(end.Unix(), 10))
+		// Yahoo answers with every bar that has started by period2, so
+		// period2 = end would add the next interval's first bar, still
+		// in progress (partial OHLCV, outside [start, end)); one second
+		// earlier ends the answer with the interval's own last bar.
+		q.Set("period2", strconv.FormatInt(end.Unix()-1, 10))
 		q.Set("interval", c.cfg.Interval)
 		if c.cfg.Events != "" {
 			q.Set("events", c.cfg.Events)

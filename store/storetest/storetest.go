@@ -55,6 +55,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CanonicalAtomic", testCanonicalAtomic},
 		{"CanonicalQueries", testCanonicalQueries},
 		{"CanonicalText", testCanonicalText},
+		{"Checks", testChecks},
+		{"ChecksRejects", testChecksRejects},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
