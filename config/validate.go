@@ -68,6 +68,9 @@ func validate(cfg *Config, raw map[string]any) Errors {
 		if s.Burst < 0 {
 			errs.Add(join(p, "burst"), "must not be negative")
 		}
+		if s.Daily < 0 {
+			errs.Add(join(p, "daily"), "must not be negative")
+		}
 		if s.Timeout < 0 {
 			errs.Add(join(p, "timeout"), "must not be negative")
 		}
@@ -105,6 +108,8 @@ func sourceByName(s *Sources, name string) Source {
 		return s.Etherscan
 	case "scrape":
 		return s.Scrape
+	case "dexscreener":
+		return s.DexScreener
 	}
 	return Source{}
 }

@@ -85,6 +85,10 @@ type Collector struct {
 
 	mu    sync.Mutex
 	crumb string
+	// handshake makes concurrent callers share one cookie + crumb
+	// handshake: each handshake replaces the session cookie in the jar,
+	// which invalidates the crumbs of any handshake racing it.
+	handshake sync.Mutex
 }
 
 // New returns a collector. Yahoo needs no key; the session cookie lives in a
@@ -293,7 +297,7 @@ func (qc QuoteCollector) Collect(ctx context.Context, token watchlist.Token, iv 
 		var se *httpx.StatusError
 		if err != nil && try == 1 && errors.As(err, &se) && se.Status == http.StatusUnauthorized {
 			// Invalid Crumb / Invalid Cookie: the session expired. Start a new one once.
-			c.resetCrumb()
+			c.resetCrumb(crumb)
 			continue
 		}
 		if err != nil {
@@ -363,6 +367,8 @@ func countModules(body []byte) int {
 // the crumb URL returns the crumb bound to it, as plain text. Neither
 // answer is kept in the raw zone: both are credentials.
 func (c *Collector) ensureCrumb(ctx context.Context) (string, error) {
+	c.handshake.Lock()
+	defer c.handshake.Unlock()
 	c.mu.Lock()
 	crumb := c.crumb
 	c.mu.Unlock()
@@ -400,11 +406,14 @@ func (c *Collector) ensureCrumb(ctx context.Context) (string, error) {
 	return crumb, nil
 }
 
-// resetCrumb forgets the crumb; the next handshake visits the cookie URL
-// again, which replaces the session cookie in the jar.
-func (c *Collector) resetCrumb() {
+// resetCrumb forgets the crumb stale, unless another caller has already
+// replaced it; the next handshake visits the cookie URL again, which
+// replaces the session cookie in the jar.
+func (c *Collector) resetCrumb(stale string) {
 	c.mu.Lock()
-	c.crumb = ""
+	if c.crumb == stale {
+		c.crumb = ""
+	}
 	c.mu.Unlock()
 }
 
