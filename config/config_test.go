@@ -82,9 +82,15 @@ func TestNoFileUsesEmbeddedDefaults(t *testing.T) {
 	if cfg.File != "" || cfg.DB != "./memepipe.db" || cfg.Raw != "file://./data/raw" || cfg.MaxParallel != 8 {
 		t.Errorf("file %q db %q raw %q max_parallel %d", cfg.File, cfg.DB, cfg.Raw, cfg.MaxParallel)
 	}
-	p, ok := cfg.Pipeline("demo")
-	if !ok || len(p.Tasks) != 6 {
-		t.Fatalf("demo pipeline missing or wrong: %+v", p)
+	if got := strings.Join(cfg.PipelineNames(), ","); got != "social,onchain,market" {
+		t.Fatalf("default pipelines %s", got)
+	}
+	p, _ := cfg.Pipeline("market")
+	if len(p.Tasks) != 5 || p.Schedule != "@hourly" || p.Tasks[4].Type != "clean" || len(p.Tasks[4].DependsOn) != 4 || p.Tasks[0].Pool != "yahoo" || p.Tasks[1].Pool != "yahoo" {
+		t.Fatalf("market pipeline: %+v", p)
+	}
+	if len(cfg.Watchlist) != 0 || cfg.Sources.DexScreener.BaseURL != "https://api.dexscreener.com" || cfg.Sources.Etherscan.Daily != 100000 {
+		t.Errorf("watchlist %d tokens, dexscreener %q, etherscan daily %d", len(cfg.Watchlist), cfg.Sources.DexScreener.BaseURL, cfg.Sources.Etherscan.Daily)
 	}
 	if cfg.Sources.Twitter.Rate.String() != "450/15m" || cfg.Sources.Etherscan.Rate.PerSecond() != 3 {
 		t.Errorf("source rates %s %s", cfg.Sources.Twitter.Rate, cfg.Sources.Etherscan.Rate)

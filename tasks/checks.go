@@ -66,9 +66,10 @@ func (a *checkAcc) results() []quality.Result {
 }
 
 // tableChecks turns the merged row checks into stored results and adds
-// the table-level ones: row-count drop against the task's recent runs and
-// freshness, for every table this clean filled or the task filled before
-// (a table that went silent is exactly what they are for).
+// the table-level ones: row-count drop against the task's recent runs, for
+// every table this clean filled or the task filled before (a table that
+// went silent is exactly what it is for), and freshness of the flowing
+// tables among them.
 func tableChecks(ctx context.Context, st store.Store, spec CleanSpec, out *CleanOutcome, rows []quality.Result, now time.Time) ([]store.CheckResult, error) {
 	opts := spec.Checks
 	if opts.Freshness <= 0 {
@@ -137,19 +138,37 @@ func tableChecks(ctx context.Context, st store.Store, spec CleanSpec, out *Clean
 		}
 		results = append(results, mk(quality.RowCountDrop(table, current, history, opts.MaxRowDrop, quality.Warn), f64(float64(current))))
 
+		if !flowing[table] {
+			continue
+		}
 		latest, ok, err := st.LatestCanonical(ctx, store.CanonicalQuery{Table: table})
 		if err != nil {
 			return nil, fmt.Errorf("clean: freshness of %s: %w", table, err)
 		}
 		var age *float64
-		if !ok {
+		switch {
+		case !ok:
 			latest = time.Time{}
-		} else {
+		case latest.After(ref):
+			// A snapshot fetched after the interval ended: fresh.
+			latest = ref
+			age = f64(0)
+		default:
 			age = f64(ref.Sub(latest).Seconds())
 		}
 		results = append(results, mk(quality.Freshness(table, latest, ref, opts.Freshness, quality.Warn), age))
 	}
 	return results, nil
+}
+
+// flowing are the tables that should gain rows all the time, so that a
+// newest row far behind is a sign of a stuck source. Contracts are fetched
+// when they change, liquidity events and corporate actions are rare by
+// nature: old newest rows there are normal.
+var flowing = map[string]bool{
+	canonical.TableTweets: true, canonical.TablePriceBars: true, canonical.TableQuotes: true,
+	canonical.TableHolderBreakdowns: true, canonical.TableTransfers: true, canonical.TableTransactions: true,
+	canonical.TableSwaps: true, canonical.TablePairReserves: true, canonical.TableFundamentals: true,
 }
 
 func mergedMessage(r quality.Result) string {
