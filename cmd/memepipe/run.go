@@ -116,6 +116,9 @@ func (a *app) run(ctx context.Context, fl runFlags) error {
 		return err
 	}
 
+	if err := checkWatchlist(cfg, p); err != nil {
+		return err
+	}
 	st, err := open.Open(ctx, cfg.DB)
 	if err != nil {
 		return err
@@ -135,9 +138,6 @@ func (a *app) run(ctx context.Context, fl runFlags) error {
 		if dag, err = dag.Subset(fl.only); err != nil {
 			return usageError("--only: %v", err)
 		}
-	}
-	if err := checkWatchlist(cfg, p); err != nil {
-		return err
 	}
 	return a.runDAG(ctx, cfg, st, dag, iv, fl.rerun)
 }
