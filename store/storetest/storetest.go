@@ -43,6 +43,13 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Text", testText},
 		{"HeartbeatTaskRun", testHeartbeatTaskRun},
 		{"Watermarks", testWatermarks},
+		{"ListRunsKeyset", testListRunsKeyset},
+		{"ListRunsTriggers", testListRunsTriggers},
+		{"CountRunsByState", testCountRunsByState},
+		{"TaskRunsOf", testTaskRunsOf},
+		{"TaskFreshness", testTaskFreshness},
+		{"Schedules", testSchedules},
+		{"SchedulesConcurrent", testSchedulesConcurrent},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -86,6 +86,13 @@ func Filter(f store.RunFilter) (store.RunFilter, error) {
 			return f, fmt.Errorf("list runs: unknown state %q", s)
 		}
 	}
+	for _, tr := range f.Triggers {
+		switch tr {
+		case pipeline.TriggerManual, pipeline.TriggerSchedule, pipeline.TriggerBackfill:
+		default:
+			return f, fmt.Errorf("list runs: unknown trigger %q (want manual, schedule or backfill)", tr)
+		}
+	}
 	if !f.IntervalFrom.IsZero() {
 		f.IntervalFrom = column.Time(f.IntervalFrom)
 	}
