@@ -168,4 +168,9 @@ type Schedules interface {
 	// SetPaused sets p's paused flag, whatever its version, and bumps the
 	// version so that a scheduler holding an older read re-reads it.
 	SetPaused(ctx context.Context, p string, paused bool) (ScheduleRecord, error)
+	// ClaimActiveRun is ClaimRun for a run that must still be queued or
+	// running: a scheduler picking up a run left behind (a queued backfill
+	// run, a run whose owner died) must not take one that ended between
+	// its listing and its claim. Check and write are one statement.
+	ClaimActiveRun(ctx context.Context, id, owner string, staleBefore time.Time) (bool, error)
 }

@@ -112,3 +112,18 @@ func (s *Store) SetPaused(ctx context.Context, p string, paused bool) (store.Sch
 	}
 	return rec, nil
 }
+
+// ClaimActiveRun claims a queued or running run (see ClaimRun).
+func (s *Store) ClaimActiveRun(ctx context.Context, id, owner string, staleBefore time.Time) (bool, error) {
+	if owner == "" {
+		return false, fmt.Errorf("claim run %s: empty owner", id)
+	}
+	tag, err := s.pool.Exec(ctx, `UPDATE runs SET owner = $1, heartbeat_at = $2
+		WHERE id = $3 AND state IN ('queued', 'running')
+		AND (owner = '' OR owner = $1 OR heartbeat_at IS NULL OR heartbeat_at < $4)`,
+		owner, column.Time(time.Now()), id, column.Time(staleBefore))
+	if err != nil {
+		return false, fmt.Errorf("claim run %s: %w", id, err)
+	}
+	return tag.RowsAffected() == 1, nil
+}

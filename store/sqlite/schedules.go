@@ -111,3 +111,22 @@ func (s *Store) SetPaused(ctx context.Context, p string, paused bool) (store.Sch
 	}
 	return rec, nil
 }
+
+// ClaimActiveRun claims a queued or running run (see ClaimRun).
+func (s *Store) ClaimActiveRun(ctx context.Context, id, owner string, staleBefore time.Time) (bool, error) {
+	if owner == "" {
+		return false, fmt.Errorf("claim run %s: empty owner", id)
+	}
+	res, err := s.w.ExecContext(ctx, `UPDATE runs SET owner = ?, heartbeat_at = ?
+		WHERE id = ? AND state IN ('queued', 'running')
+		AND (owner = '' OR owner = ? OR heartbeat_at IS NULL OR heartbeat_at < ?)`,
+		owner, column.TimeText(time.Now()), id, owner, column.TimeText(staleBefore))
+	if err != nil {
+		return false, fmt.Errorf("claim run %s: %w", id, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("claim run %s: %w", id, err)
+	}
+	return n == 1, nil
+}

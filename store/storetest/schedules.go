@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"memepipe/pipeline"
 	"memepipe/store"
 )
 
@@ -133,5 +134,47 @@ func testSchedulesConcurrent(t *testing.T, s store.Store) {
 	}
 	if rec.State != strconv.Itoa(writers*each) || rec.SkippedSlots != writers*each || rec.Version != writers*each {
 		t.Errorf("after %d increments: state %s, skipped %d, version %d (%d conflicts)", writers*each, rec.State, rec.SkippedSlots, rec.Version, conflicts)
+	}
+}
+
+func testClaimActiveRun(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	queued := mustCreate(t, s, pipeline.Run{Pipeline: "memes", Interval: hour(0)})
+	done := mustCreate(t, s, pipeline.Run{Pipeline: "memes", Interval: hour(1), State: pipeline.Success})
+	owned := mustCreate(t, s, pipeline.Run{Pipeline: "memes", Interval: hour(2), State: pipeline.Running, Owner: "live:1"})
+	claim := func(id, owner string, staleBefore time.Time) bool {
+		t.Helper()
+		ok, err := s.ClaimActiveRun(ctx, id, owner, staleBefore)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	if !claim(queued.ID, "a:1", time.Time{}) {
+		t.Errorf("unowned queued run not claimed")
+	}
+	if claim(queued.ID, "b:2", time.Time{}) {
+		t.Errorf("b took a's fresh claim")
+	}
+	if !claim(queued.ID, "a:1", time.Time{}) {
+		t.Errorf("a could not re-claim its own run")
+	}
+	if claim(done.ID, "a:1", time.Time{}) {
+		t.Errorf("claimed a run that ended")
+	}
+	if claim(owned.ID, "a:1", time.Now().Add(-time.Minute)) {
+		t.Errorf("took a run whose owner heartbeats")
+	}
+	if !claim(owned.ID, "a:1", time.Now().Add(time.Minute)) {
+		t.Errorf("did not take a run whose owner's heartbeat is stale")
+	}
+	if r, _ := s.GetRun(ctx, owned.ID); r.Owner != "a:1" || r.State != pipeline.Running {
+		t.Errorf("after the takeover: %+v", r)
+	}
+	if claim("r_nosuchrun", "a:1", time.Time{}) {
+		t.Errorf("claimed a run that does not exist")
+	}
+	if _, err := s.ClaimActiveRun(ctx, queued.ID, "", time.Time{}); err == nil {
+		t.Errorf("empty owner: no error")
 	}
 }

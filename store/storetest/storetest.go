@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"TaskFreshness", testTaskFreshness},
 		{"Schedules", testSchedules},
 		{"SchedulesConcurrent", testSchedulesConcurrent},
+		{"ClaimActiveRun", testClaimActiveRun},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
