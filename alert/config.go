@@ -48,6 +48,17 @@ type NotifierConfig struct {
 	Timeout time.Duration `koanf:"timeout" json:"timeout,omitempty"`
 }
 
+// SecretEnvs lists the environment variables the notifier reads secrets from.
+func (n NotifierConfig) SecretEnvs() []string {
+	var out []string
+	for _, env := range []string{n.SecretEnv, n.URLEnv, n.RoutingKeyEnv, n.APIKeyEnv, n.PasswordEnv} {
+		if env != "" {
+			out = append(out, env)
+		}
+	}
+	return out
+}
+
 // Secret looks up a secret by environment variable name (and its _FILE
 // twin). It returns an error naming the variable, never the value.
 type Secret func(envName string) (string, error)

@@ -33,6 +33,10 @@ func BenchmarkStore(b *testing.B) {
 	storetest.Bench(b, open(b, storetest.PostgresURL(b)))
 }
 
+func BenchmarkCanonical(b *testing.B) {
+	storetest.BenchCanonical(b, open(b, storetest.PostgresURL(b)))
+}
+
 // Processes opening one fresh database at once take turns on the
 // migrations (an advisory lock): none fails, each migration is applied once.
 func TestConcurrentOpenMigrates(t *testing.T) {

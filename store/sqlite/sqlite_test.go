@@ -33,6 +33,10 @@ func BenchmarkStore(b *testing.B) {
 	storetest.Bench(b, open(b, filepath.Join(b.TempDir(), "memepipe.db")))
 }
 
+func BenchmarkCanonical(b *testing.B) {
+	storetest.BenchCanonical(b, open(b, filepath.Join(b.TempDir(), "memepipe.db")))
+}
+
 // Two processes on one fresh file (memepipe serve and memepipe run started
 // together) both migrate it; neither may fail.
 func TestConcurrentOpenMigrates(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"memepipe/canonical"
 	"memepipe/pipeline"
 	"memepipe/store"
 )
@@ -76,5 +77,41 @@ func Bench(b *testing.B, s store.Store) {
 				b.Fatalf("page of %d runs, want 50", len(page))
 			}
 		}
+	})
+}
+
+// BenchCanonical measures canonical writes on s, a new empty store:
+//
+//	UpsertTransfers1000: one raw object's worth (1,000 transfers, an
+//	  Etherscan page) upserted in one writer; reports rows/s.
+//	ReupsertTransfers1000: the same 1,000 rows again (a re-clean).
+func BenchCanonical(b *testing.B, s store.Store) {
+	ctx := context.Background()
+	const n = 1000
+	page := func(p int) []canonical.Row {
+		rows := make([]canonical.Row, n)
+		for i := range rows {
+			rows[i] = transferRow(p*n+i, int64(i))
+		}
+		return rows
+	}
+	b.Run("UpsertTransfers1000", func(b *testing.B) {
+		p := 0
+		for b.Loop() {
+			if err := store.UpsertCanonical(ctx, s, page(p)); err != nil {
+				b.Fatal(err)
+			}
+			p++
+		}
+		b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
+	})
+	b.Run("ReupsertTransfers1000", func(b *testing.B) {
+		rows := page(0)
+		for b.Loop() {
+			if err := store.UpsertCanonical(ctx, s, rows); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
 	})
 }

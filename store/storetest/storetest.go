@@ -51,6 +51,18 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Schedules", testSchedules},
 		{"SchedulesConcurrent", testSchedulesConcurrent},
 		{"ClaimActiveRun", testClaimActiveRun},
+		{"AlertConditions", testAlertConditions},
+		{"AlertDeliveries", testAlertDeliveries},
+		{"SentimentAggregates", testSentimentAggregates},
+		{"Anomalies", testAnomalies},
+		{"AnomaliesAtomic", testAnomaliesAtomic},
+		{"RiskAssessments", testRiskAssessments},
+		{"IntegratedScores", testIntegratedScores},
+		{"CanonicalRoundTrip", testCanonicalRoundTrip},
+		{"CanonicalIdempotent", testCanonicalIdempotent},
+		{"CanonicalAtomic", testCanonicalAtomic},
+		{"CanonicalQueries", testCanonicalQueries},
+		{"CanonicalText", testCanonicalText},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -36,6 +36,15 @@ func TimePtr(t *time.Time) *time.Time {
 	return &n
 }
 
+// ZeroNull is nil for the zero time (stored as NULL), else &t normalized.
+func ZeroNull(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	n := Time(t)
+	return &n
+}
+
 // TimeText is t in SQLite's stored form.
 func TimeText(t time.Time) string { return Time(t).Format(TimeLayout) }
 
