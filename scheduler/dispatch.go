@@ -28,37 +28,27 @@ func (s *Scheduler) dispatch(p *Pipeline, run pipeline.Run, o RunOptions, slot t
 
 	go func() {
 		defer s.runs.Done()
-		start := s.clock.Now()
-		if s.o.Metrics != nil {
-			s.o.Metrics.RunStarted(p.Name(), slot, start)
+		// Runs and attempts are counted from the engine's events (package
+		// observe); the lag from slot to start only the scheduler knows.
+		if s.o.Metrics != nil && !slot.IsZero() {
+			s.o.Metrics.ScheduleLag.WithLabelValues(p.Name()).Observe(s.clock.Now().Sub(slot).Seconds())
 		}
 		s.log.Info("scheduler: starting run", "pipeline", p.Name(), "run_id", run.ID, "interval", run.Interval.String(), "trigger", o.Trigger)
 		got, err := s.exec.Run(s.runCtx, p.DAG, run.Interval, o)
-		state := got.State
 		switch {
 		case errors.Is(err, ErrClaimed):
 			// A live peer runs it (the sweep asked in case it had died).
 			s.log.Debug("scheduler: run is another process's", "pipeline", p.Name(), "run_id", run.ID, "err", err)
-			if s.o.Metrics != nil {
-				s.o.Metrics.RunsActive.WithLabelValues(p.Name()).Dec()
-			}
 			s.mu.Lock()
 			delete(s.inflight, run.ID)
 			s.mu.Unlock()
 			return
 		case err != nil && s.runCtx.Err() != nil:
 			s.log.Info("scheduler: run interrupted by shutdown; it resumes on the next start", "pipeline", p.Name(), "run_id", run.ID)
-			state = pipeline.Queued
 		case err != nil:
 			s.log.Warn("scheduler: run did not complete", "pipeline", p.Name(), "run_id", run.ID, "err", err)
 		default:
 			s.log.Info("scheduler: run finished", "pipeline", p.Name(), "run_id", got.ID, "state", got.State)
-		}
-		if s.o.Metrics != nil {
-			if state == "" {
-				state = "error"
-			}
-			s.o.Metrics.RunFinished(p.Name(), string(state))
 		}
 		if s.o.OnRunFinished != nil {
 			s.o.OnRunFinished(got, err)

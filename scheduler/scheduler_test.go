@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 
+	"memepipe/engine"
 	"memepipe/metrics"
 	"memepipe/pipeline"
 	"memepipe/schedule"
@@ -78,8 +79,10 @@ func TestCatchUpAfterDowntime(t *testing.T) {
 	if got := counterValue(m.SlotsSkipped.WithLabelValues("hourly", "catchup_bound")); got != 2 {
 		t.Errorf("skipped for the bound: %v, want 2", got)
 	}
-	if got := counterValue(m.Runs.WithLabelValues("hourly", "success")); got != 4 {
-		t.Errorf("memepipe_runs_total{success} = %v, want 4", got)
+	// Lag from slot to start: 07:00's run started at 10:05, 3h05m late.
+	lag := histogram(m.ScheduleLag.WithLabelValues("hourly"))
+	if lag.GetSampleCount() != 4 || lag.GetSampleSum() < 3*3600+5*60 {
+		t.Errorf("schedule lag: %d samples summing %.0fs", lag.GetSampleCount(), lag.GetSampleSum())
 	}
 	// Caught up: the next slot runs on time, alone.
 	if err := stepAndWait(t, s, utc("2026-11-28T11:00:00Z")); err != nil {
@@ -144,9 +147,9 @@ func waitFor(t *testing.T, cond func() bool) {
 	}
 }
 
-// Two schedulers on one PostgreSQL tick the same pipelines at the same
-// instants for many slots: every interval gets exactly one run, executed
-// exactly once, and no slot is skipped.
+// Two schedulers on one PostgreSQL, each with its own engine, tick the
+// same pipelines at the same instants for many slots: every interval gets
+// exactly one run, executed exactly once, and no slot is skipped.
 func TestTwoSchedulersNoDuplicates(t *testing.T) {
 	url := storetest.PostgresURL(t)
 	ctx := context.Background()
@@ -166,7 +169,8 @@ func TestTwoSchedulersNoDuplicates(t *testing.T) {
 		for _, n := range names {
 			ps = append(ps, Pipeline{DAG: dag(n, x.task("work")), Schedule: mustSchedule(t, "@every 1m")})
 		}
-		return newTestScheduler(t, st, newFakeClock(time.Time{}), &testExec{st: st, owner: owner}, ps...)
+		eng := engine.New(st, engine.Options{Owner: owner, Logger: quietLogger()})
+		return newTestScheduler(t, st, newFakeClock(time.Time{}), Engine(eng), ps...)
 	}
 	a, b := mk(stA, "host-a:1"), mk(stB, "host-b:2")
 	base := utc("2026-11-28T12:00:00Z")
@@ -218,7 +222,6 @@ func TestTwoSchedulersNoDuplicates(t *testing.T) {
 			t.Errorf("%s: %d slots skipped (%s)", n, rec.SkippedSlots, rec.LastSkipReason)
 		}
 	}
-	t.Logf("runs started by a: %d, by b: %d", len(a.exec.(*testExec).started), len(b.exec.(*testExec).started))
 }
 
 // A paused pipeline fires nothing; on unpause the slots it missed are
@@ -509,4 +512,12 @@ func counterValue(c prometheus.Counter) float64 {
 		panic(err)
 	}
 	return m.GetCounter().GetValue()
+}
+
+func histogram(o prometheus.Observer) *dto.Histogram {
+	var m dto.Metric
+	if err := o.(prometheus.Metric).Write(&m); err != nil {
+		panic(err)
+	}
+	return m.GetHistogram()
 }
