@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -76,7 +77,7 @@ func New(t testing.TB, o Options) *Env {
 		t.Cleanup(func() { s.Close() })
 		st = s
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.NewTextHandler(logSink(), nil))
 	m := metrics.New()
 	eng := engine.New(st, engine.Options{Logger: log, Observe: observe.Metrics(m), Grace: time.Second, AbandonAfter: time.Second})
 	hourly, err := schedule.Parse("@hourly", "")
@@ -168,4 +169,13 @@ func SeedRuns(t testing.TB, st store.Store, n int, end time.Time) {
 			}
 		}
 	}
+}
+
+// logSink is where the environment's logs go: nowhere, unless
+// MEMEPIPE_TEST_LOG is set (to debug a test).
+func logSink() io.Writer {
+	if os.Getenv("MEMEPIPE_TEST_LOG") != "" {
+		return os.Stderr
+	}
+	return io.Discard
 }
