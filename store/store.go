@@ -124,11 +124,17 @@ type RunViews interface {
 	// keyed by run id, each run's in ListTaskRuns order, in one query: the
 	// run grid shows 50 runs' tasks at once.
 	TaskRunsOf(ctx context.Context, runIDs []string) (map[string][]pipeline.TaskRun, error)
-	// TaskFreshness returns, per (pipeline, task) that ever succeeded, its
-	// latest successful attempt: what a dataset's freshness is until the
-	// canonical tables record their own.
+	// TaskFreshness returns, per (pipeline, task) seen in the pipeline's
+	// newest FreshnessRuns runs, the successful attempt of the newest
+	// interval that has one (by interval, not by end time: a backfill of
+	// last year does not make a dataset fresh): what a dataset's freshness
+	// is until the canonical tables record their own. By pipeline, task.
 	TaskFreshness(ctx context.Context) ([]TaskFreshness, error)
 }
+
+// FreshnessRuns is how many of a pipeline's newest runs TaskFreshness
+// looks at to learn its tasks.
+const FreshnessRuns = 50
 
 // TaskFreshness is a task's latest success.
 type TaskFreshness struct {

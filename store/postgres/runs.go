@@ -128,11 +128,7 @@ func runWhere(f store.RunFilter, keyset bool) (string, []any) {
 		add("pipeline = $", f.Pipeline)
 	}
 	if len(f.States) > 0 {
-		states := make([]string, len(f.States))
-		for i, st := range f.States {
-			states[i] = string(st)
-		}
-		add("state = ANY($)", states)
+		conds = append(conds, "state IN ("+rowcheck.StateList(f.States)+")")
 	}
 	if !f.IntervalFrom.IsZero() {
 		add("interval_start >= $", f.IntervalFrom)
@@ -141,11 +137,7 @@ func runWhere(f store.RunFilter, keyset bool) (string, []any) {
 		add("interval_start < $", f.IntervalTo)
 	}
 	if len(f.Triggers) > 0 {
-		trs := make([]string, len(f.Triggers))
-		for i, tr := range f.Triggers {
-			trs[i] = string(tr)
-		}
-		add("triggered_by = ANY($)", trs)
+		conds = append(conds, "triggered_by IN ("+rowcheck.TriggerList(f.Triggers)+")")
 	}
 	if keyset && f.Before != "" {
 		// A row comparison in the listing order: PostgreSQL scans the

@@ -2,8 +2,11 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"memepipe/pipeline"
 	"memepipe/store"
@@ -69,27 +72,55 @@ func (s *Store) TaskRunsOf(ctx context.Context, runIDs []string) (map[string][]p
 	return out, nil
 }
 
-// TaskFreshness returns each (pipeline, task)'s latest successful attempt.
+// TaskFreshness returns, per (pipeline, task), the success of the newest
+// interval that has one, walking each pipeline's runs newest first on
+// runs_pipeline_newest (see the SQLite store).
 func (s *Store) TaskFreshness(ctx context.Context) ([]store.TaskFreshness, error) {
-	rows, err := s.pool.Query(ctx, `SELECT DISTINCT ON (r.pipeline, t.task) r.pipeline, t.task, t.ended_at, t.run_id, t.records_out
-		FROM task_runs t JOIN runs r ON r.id = t.run_id
-		WHERE t.state = 'success' AND t.ended_at IS NOT NULL
-		ORDER BY r.pipeline, t.task, t.ended_at DESC`)
+	pipelines, err := s.strings(ctx, `SELECT DISTINCT pipeline FROM runs ORDER BY pipeline`)
 	if err != nil {
 		return nil, fmt.Errorf("task freshness: %w", err)
 	}
-	defer rows.Close()
 	out := []store.TaskFreshness{}
-	for rows.Next() {
-		var f store.TaskFreshness
-		if err := rows.Scan(&f.Pipeline, &f.Task, &f.LastSuccess, &f.RunID, &f.RecordsOut); err != nil {
-			return nil, fmt.Errorf("task freshness: %w", err)
+	for _, p := range pipelines {
+		tasks, err := s.strings(ctx, `SELECT DISTINCT task FROM task_runs WHERE run_id IN
+			(SELECT id FROM runs WHERE pipeline = $1`+newestFirst+` LIMIT `+fmt.Sprint(store.FreshnessRuns)+`) ORDER BY task`, p)
+		if err != nil {
+			return nil, fmt.Errorf("task freshness of %s: %w", p, err)
 		}
-		f.LastSuccess = f.LastSuccess.UTC()
-		out = append(out, f)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("task freshness: %w", err)
+		for _, task := range tasks {
+			f := store.TaskFreshness{Pipeline: p, Task: task}
+			err := s.pool.QueryRow(ctx, `SELECT t.ended_at, t.run_id, t.records_out
+				FROM runs r JOIN task_runs t ON t.run_id = r.id AND t.task = $1
+				WHERE r.pipeline = $2 AND t.state = 'success' AND t.ended_at IS NOT NULL
+				ORDER BY r.interval_start DESC, r.created_at DESC, r.id DESC, t.attempt DESC LIMIT 1`, task, p).
+				Scan(&f.LastSuccess, &f.RunID, &f.RecordsOut)
+			if errors.Is(err, pgx.ErrNoRows) {
+				continue
+			}
+			if err != nil {
+				return nil, fmt.Errorf("task freshness of %s/%s: %w", p, task, err)
+			}
+			f.LastSuccess = f.LastSuccess.UTC()
+			out = append(out, f)
+		}
 	}
 	return out, nil
+}
+
+// strings runs a query returning one text column.
+func (s *Store) strings(ctx context.Context, q string, args ...any) ([]string, error) {
+	rows, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }

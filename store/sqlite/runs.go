@@ -118,10 +118,7 @@ func runWhere(f store.RunFilter, keyset bool) (string, []any) {
 		args = append(args, f.Pipeline)
 	}
 	if len(f.States) > 0 {
-		conds = append(conds, "state IN (?"+strings.Repeat(", ?", len(f.States)-1)+")")
-		for _, st := range f.States {
-			args = append(args, string(st))
-		}
+		conds = append(conds, "state IN ("+rowcheck.StateList(f.States)+")")
 	}
 	if !f.IntervalFrom.IsZero() {
 		conds = append(conds, "interval_start >= ?")
@@ -132,10 +129,7 @@ func runWhere(f store.RunFilter, keyset bool) (string, []any) {
 		args = append(args, column.TimeText(f.IntervalTo))
 	}
 	if len(f.Triggers) > 0 {
-		conds = append(conds, "triggered_by IN (?"+strings.Repeat(", ?", len(f.Triggers)-1)+")")
-		for _, tr := range f.Triggers {
-			args = append(args, string(tr))
-		}
+		conds = append(conds, "triggered_by IN ("+rowcheck.TriggerList(f.Triggers)+")")
 	}
 	if keyset && f.Before != "" {
 		// A row-value comparison in the listing order: SQLite turns it into

@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -75,31 +77,58 @@ func (s *Store) TaskRunsOf(ctx context.Context, runIDs []string) (map[string][]p
 	return out, nil
 }
 
-// TaskFreshness returns each (pipeline, task)'s latest successful attempt.
-// SQLite returns the bare columns of the row holding max() in a GROUP BY,
-// which picks the latest attempt's run id and records in one pass.
+// TaskFreshness returns, per (pipeline, task), the success of the newest
+// interval that has one. It walks each pipeline's runs newest first on
+// runs_pipeline_newest and probes task_runs by primary key, so it reads a
+// handful of rows per task however long the history (a GROUP BY over
+// every success took 50 ms at 10,000 runs).
 func (s *Store) TaskFreshness(ctx context.Context) ([]store.TaskFreshness, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT r.pipeline, t.task, max(t.ended_at), t.run_id, t.records_out
-		FROM task_runs t JOIN runs r ON r.id = t.run_id
-		WHERE t.state = 'success' AND t.ended_at IS NOT NULL
-		GROUP BY r.pipeline, t.task
-		ORDER BY r.pipeline, t.task`)
+	pipelines, err := s.strings(ctx, `SELECT DISTINCT pipeline FROM runs ORDER BY pipeline`)
 	if err != nil {
 		return nil, fmt.Errorf("task freshness: %w", err)
 	}
-	defer rows.Close()
 	out := []store.TaskFreshness{}
-	for rows.Next() {
-		var f store.TaskFreshness
-		var last column.TextTime
-		if err := rows.Scan(&f.Pipeline, &f.Task, &last, &f.RunID, &f.RecordsOut); err != nil {
-			return nil, fmt.Errorf("task freshness: %w", err)
+	for _, p := range pipelines {
+		tasks, err := s.strings(ctx, `SELECT DISTINCT task FROM task_runs WHERE run_id IN
+			(SELECT id FROM runs WHERE pipeline = ?`+newestFirst+` LIMIT `+fmt.Sprint(store.FreshnessRuns)+`) ORDER BY task`, p)
+		if err != nil {
+			return nil, fmt.Errorf("task freshness of %s: %w", p, err)
 		}
-		f.LastSuccess = last.Time
-		out = append(out, f)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("task freshness: %w", err)
+		for _, task := range tasks {
+			f := store.TaskFreshness{Pipeline: p, Task: task}
+			var last column.TextTime
+			err := s.r.QueryRowContext(ctx, `SELECT t.ended_at, t.run_id, t.records_out
+				FROM runs r JOIN task_runs t ON t.run_id = r.id AND t.task = ?
+				WHERE r.pipeline = ? AND t.state = 'success' AND t.ended_at IS NOT NULL
+				ORDER BY r.interval_start DESC, r.created_at DESC, r.id DESC, t.attempt DESC LIMIT 1`, task, p).
+				Scan(&last, &f.RunID, &f.RecordsOut)
+			if errors.Is(err, sql.ErrNoRows) {
+				continue
+			}
+			if err != nil {
+				return nil, fmt.Errorf("task freshness of %s/%s: %w", p, task, err)
+			}
+			f.LastSuccess = last.Time
+			out = append(out, f)
+		}
 	}
 	return out, nil
+}
+
+// strings runs a query returning one text column.
+func (s *Store) strings(ctx context.Context, q string, args ...any) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }

@@ -24,10 +24,6 @@ CREATE TABLE schedules (
 CREATE INDEX runs_active ON runs (pipeline, triggered_by, interval_start)
     WHERE state IN ('queued', 'running');
 
--- Dataset freshness: each task's latest success.
-CREATE INDEX task_runs_success ON task_runs (task, ended_at) WHERE state = 'success';
-
 -- +goose Down
-DROP INDEX task_runs_success;
 DROP INDEX runs_active;
 DROP TABLE schedules;
