@@ -29,7 +29,7 @@ type Example struct {
 
 // Dataset is a labelled set split into train, dev and test parts.
 type Dataset struct {
-	Name              string
+	Name             string
 	Train, Dev, Test []Example
 }
 

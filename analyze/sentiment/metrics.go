@@ -7,11 +7,11 @@ import (
 
 // Metrics compares predicted labels with gold labels.
 type Metrics struct {
-	Labels    []string          // class order of the confusion matrix
-	Confusion [][]int           // [gold][predicted]
-	N         int               // rows
-	Accuracy  float64           //
-	MacroF1   float64           // unweighted mean of per-class F1
+	Labels    []string           // class order of the confusion matrix
+	Confusion [][]int            // [gold][predicted]
+	N         int                // rows
+	Accuracy  float64            //
+	MacroF1   float64            // unweighted mean of per-class F1
 	F1        map[string]float64 // per class
 	Precision map[string]float64
 	Recall    map[string]float64

@@ -48,10 +48,10 @@ func ScoreRules(text string) RuleScore {
 // ruleTrace is what the rules saw, kept for the model's features.
 type ruleTrace struct {
 	Score       RuleScore
-	Sum         float64 // raw sum before normalisation
+	Sum         float64            // raw sum before normalisation
 	Hits        [numSources][2]int // [source][0=negative,1=positive] lexicon hits after negation
-	Negated     int       // lexicon hits reversed by a negation
-	RiskPhrases int       // negated risk phrases ("cannot sell")
+	Negated     int                // lexicon hits reversed by a negation
+	RiskPhrases int                // negated risk phrases ("cannot sell")
 	Exclaims    int
 	Questions   int
 	CapsWords   int

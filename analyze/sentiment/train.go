@@ -349,7 +349,7 @@ func Datasets(dataDir string, seed uint64) (fin, crypto, spam Dataset, err error
 	if err != nil {
 		return
 	}
-	return SplitStratified("financial-tweets", f, seed), SplitStratified("crypto-comments", c, seed), SplitStratified("spam", s, seed ^ 0x5bd1e995), nil
+	return SplitStratified("financial-tweets", f, seed), SplitStratified("crypto-comments", c, seed), SplitStratified("spam", s, seed^0x5bd1e995), nil
 }
 
 // elapsed is for progress lines.
