@@ -144,3 +144,11 @@ func (r *statusRecorder) Flush() {
 		f.Flush()
 	}
 }
+
+// countRequests wraps the simulator to count the requests it serves.
+func countRequests(s *sim.Sim, n *int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		atomic.AddInt64(n, 1)
+		s.Handler().ServeHTTP(w, r)
+	})
+}
