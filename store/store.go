@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"memepipe/alert"
+	"memepipe/analytics"
 	"memepipe/canonical"
 	"memepipe/pipeline"
 )
@@ -34,6 +35,7 @@ type Store interface {
 	Runs
 	Watermarks
 	Alerts
+	Analytics
 	Canonical
 	// Dialect is "sqlite" or "postgres".
 	Dialect() string
@@ -106,6 +108,63 @@ type Alerts interface {
 	ListConditions(ctx context.Context, firing bool) ([]alert.Condition, error)
 	// ListDeliveries returns deliveries newest first, at most limit (0: 100).
 	ListDeliveries(ctx context.Context, limit int) ([]alert.Delivery, error)
+}
+
+// Analytics keep what the analyzers find, keyed by natural keys so that
+// re-running an interval rewrites the same rows: sentiment aggregates per
+// token and interval, anomalies, risk assessments (score and flags) and the
+// integrated score ranking. Writes that replace a set (a token's anomalies
+// for an interval, a token's flags at a time, the ranking at a time) delete
+// and insert in one transaction: a reader sees the old set or the new one.
+type Analytics interface {
+	// PutSentimentAggregates upserts rows by (token, interval_start,
+	// interval_end), all in one transaction.
+	PutSentimentAggregates(ctx context.Context, rows []analytics.SentimentAggregate) error
+	// SentimentAggregates returns token's aggregates whose interval starts
+	// in [from, to) (zero bounds: open), oldest first.
+	SentimentAggregates(ctx context.Context, token string, from, to time.Time) ([]analytics.SentimentAggregate, error)
+
+	// ReplaceAnomalies makes rows the anomalies the run over iv found for
+	// token: the ones an earlier run of iv stored for token are deleted,
+	// rows are upserted by (token, kind, ts) with their interval set to iv.
+	// Every row's Token must be token.
+	ReplaceAnomalies(ctx context.Context, token string, iv pipeline.Interval, rows []analytics.Anomaly) error
+	// Anomalies returns anomalies newest first (ts, then token and kind).
+	Anomalies(ctx context.Context, f AnomalyFilter) ([]analytics.Anomaly, error)
+
+	// PutRiskAssessment stores a token's risk score at score.AsOf and
+	// replaces its flags at that time with flags (each with the same Token
+	// and AsOf as score). A token with no flags is stored as such.
+	PutRiskAssessment(ctx context.Context, score analytics.RiskScore, flags []analytics.RiskFlag) error
+	// RiskScores returns, per token (or only token, if not ""), the latest
+	// assessment with as_of <= at (zero at: the latest), by token.
+	RiskScores(ctx context.Context, token string, at time.Time) ([]analytics.RiskScore, error)
+	// RiskFlags returns the flags of the assessments RiskScores picks:
+	// by token, then critical, warn, info, then flag code.
+	RiskFlags(ctx context.Context, token string, at time.Time) ([]analytics.RiskFlag, error)
+
+	// ReplaceIntegratedScores makes rows the ranking at asOf: rows stored
+	// earlier at asOf are deleted. Every row's AsOf must be asOf and tokens
+	// must be distinct.
+	ReplaceIntegratedScores(ctx context.Context, asOf time.Time, rows []analytics.IntegratedScore) error
+	// IntegratedScores returns the ranking with the latest as_of <= at (zero
+	// at: the latest), by rank.
+	IntegratedScores(ctx context.Context, at time.Time) ([]analytics.IntegratedScore, error)
+	// IntegratedScoreHistory returns token's rows with as_of in [from, to)
+	// (zero bounds: open), oldest first.
+	IntegratedScoreHistory(ctx context.Context, token string, from, to time.Time) ([]analytics.IntegratedScore, error)
+}
+
+// AnomalyFilter selects anomalies. Zero values select all.
+type AnomalyFilter struct {
+	Token string
+	// Kinds keeps only these kinds; Severities only these severities.
+	Kinds      []string
+	Severities []string
+	// From/To keep anomalies with ts in [From, To).
+	From, To time.Time
+	// Limit caps the rows (0: 100).
+	Limit int
 }
 
 // Canonical keeps the cleaned rows (package canonical), one table per row
