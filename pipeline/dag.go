@@ -106,6 +106,9 @@ func (d *DAG) Cycles() [][]string {
 				for l, r := 0, len(c)-1; l < r; l, r = l+1, r-1 {
 					c[l], c[r] = c[r], c[l]
 				}
+				// Start the cycle at its smallest name, so one cycle always
+				// reads the same whichever task the search entered it by.
+				c = rotateToMin(c)
 				c = append(c, c[0])
 				cycles = append(cycles, c)
 			}
@@ -124,6 +127,17 @@ func (d *DAG) Cycles() [][]string {
 		}
 	}
 	return cycles
+}
+
+// rotateToMin rotates c so that its smallest element comes first.
+func rotateToMin(c []string) []string {
+	m := 0
+	for i := range c {
+		if c[i] < c[m] {
+			m = i
+		}
+	}
+	return append(c[m:len(c):len(c)], c[:m]...)
 }
 
 // Downstream returns, for each task, the names of the tasks that depend on it.

@@ -38,8 +38,11 @@ func (iv Interval) String() string {
 }
 
 // Truncate returns the interval of length d that ends at the last multiple of
-// d (since the Unix epoch) at or before t: the "last complete slot" a manual
-// run covers by default, so two manual runs in one slot share one run.
+// d (counted from Go's zero time, 0001-01-01 UTC, as time.Time.Truncate does)
+// at or before t: the "last complete slot" a manual run covers by default, so
+// two manual runs in one slot share one run. For any d that divides a day
+// this is the same as counting from the Unix epoch; weekly slots start on a
+// Monday (the zero time's weekday), not on the epoch's Thursday.
 func Truncate(t time.Time, d time.Duration) Interval {
 	end := t.UTC().Truncate(d)
 	return Interval{Start: end.Add(-d), End: end}

@@ -41,12 +41,21 @@ func (p RetryPolicy) Backoff(next int, rand01 func() float64) time.Duration {
 	if p.MaxDelay > 0 && d > float64(p.MaxDelay) {
 		d = float64(p.MaxDelay)
 	}
+	// Clamp before jitter: with no MaxDelay, Pow overflows to +Inf after a
+	// few hundred attempts, and Inf - Inf*x is NaN, which converts to a
+	// negative Duration. float64(MaxInt64) rounds up to 2^63, which does not
+	// fit either, hence >= and the largest float64 below it.
+	const maxWait = float64(math.MaxInt64 - 1023) // 2^63 - 1024, exactly representable
+	if d >= maxWait || math.IsNaN(d) {
+		d = maxWait
+	}
+	if d < 0 {
+		d = 0
+	}
 	j := math.Min(math.Max(p.Jitter, 0), 1)
 	if j > 0 && rand01 != nil {
-		d -= d * j * rand01()
-	}
-	if d > float64(math.MaxInt64) {
-		return time.Duration(math.MaxInt64)
+		r := math.Min(math.Max(rand01(), 0), 1)
+		d -= d * j * r
 	}
 	return time.Duration(d)
 }

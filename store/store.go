@@ -11,19 +11,32 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"time"
 
+	"memepipe/alert"
+	"memepipe/analytics"
+	"memepipe/canonical"
 	"memepipe/pipeline"
 )
 
 // ErrNotFound is returned (wrapped) when a looked-up row does not exist.
 var ErrNotFound = errors.New("not found")
 
+// ErrNotOwner is returned (wrapped) by HeartbeatRun when another process has
+// taken the run over: the caller has lost it and must stop working on it.
+var ErrNotOwner = errors.New("run is owned by another process")
+
 // Store is everything memepipe keeps.
 type Store interface {
 	Runs
 	Watermarks
+	Alerts
+	Analytics
+	Canonical
 	// Dialect is "sqlite" or "postgres".
 	Dialect() string
 	// Ping checks that the database answers (for /readyz).
@@ -83,4 +96,175 @@ type Runs interface {
 type Watermarks interface {
 	GetWatermark(ctx context.Context, source, key string) (value string, ok bool, err error)
 	SetWatermark(ctx context.Context, source, key, value string) error
+}
+
+// Alerts keep the alert rules' conditions (so a `memepipe run` from cron,
+// a new process each time, still pages once per problem) and the history
+// of deliveries. The alert package's Evaluator and Dispatcher use it.
+type Alerts interface {
+	alert.Conditions
+	alert.History
+	// ListConditions returns the conditions, firing ones only if firing.
+	ListConditions(ctx context.Context, firing bool) ([]alert.Condition, error)
+	// ListDeliveries returns deliveries newest first, at most limit (0: 100).
+	ListDeliveries(ctx context.Context, limit int) ([]alert.Delivery, error)
+}
+
+// Analytics keep what the analyzers find, keyed by natural keys so that
+// re-running an interval rewrites the same rows: sentiment aggregates per
+// token and interval, anomalies, risk assessments (score and flags) and the
+// integrated score ranking. Writes that replace a set (a token's anomalies
+// for an interval, a token's flags at a time, the ranking at a time) delete
+// and insert in one transaction: a reader sees the old set or the new one.
+type Analytics interface {
+	// PutSentimentAggregates upserts rows by (token, interval_start,
+	// interval_end), all in one transaction.
+	PutSentimentAggregates(ctx context.Context, rows []analytics.SentimentAggregate) error
+	// SentimentAggregates returns token's aggregates whose interval starts
+	// in [from, to) (zero bounds: open), oldest first.
+	SentimentAggregates(ctx context.Context, token string, from, to time.Time) ([]analytics.SentimentAggregate, error)
+
+	// ReplaceAnomalies makes rows the anomalies the run over iv found for
+	// token: the ones an earlier run of iv stored for token are deleted,
+	// rows are upserted by (token, kind, ts) with their interval set to iv.
+	// Every row's Token must be token.
+	ReplaceAnomalies(ctx context.Context, token string, iv pipeline.Interval, rows []analytics.Anomaly) error
+	// Anomalies returns anomalies newest first (ts, then token and kind).
+	Anomalies(ctx context.Context, f AnomalyFilter) ([]analytics.Anomaly, error)
+
+	// PutRiskAssessment stores a token's risk score at score.AsOf and
+	// replaces its flags at that time with flags (each with the same Token
+	// and AsOf as score). A token with no flags is stored as such.
+	PutRiskAssessment(ctx context.Context, score analytics.RiskScore, flags []analytics.RiskFlag) error
+	// RiskScores returns, per token (or only token, if not ""), the latest
+	// assessment with as_of <= at (zero at: the latest), by token.
+	RiskScores(ctx context.Context, token string, at time.Time) ([]analytics.RiskScore, error)
+	// RiskFlags returns the flags of the assessments RiskScores picks:
+	// by token, then critical, warn, info, then flag code.
+	RiskFlags(ctx context.Context, token string, at time.Time) ([]analytics.RiskFlag, error)
+
+	// ReplaceIntegratedScores makes rows the ranking at asOf: rows stored
+	// earlier at asOf are deleted. Every row's AsOf must be asOf and tokens
+	// must be distinct.
+	ReplaceIntegratedScores(ctx context.Context, asOf time.Time, rows []analytics.IntegratedScore) error
+	// IntegratedScores returns the ranking with the latest as_of <= at (zero
+	// at: the latest), by rank.
+	IntegratedScores(ctx context.Context, at time.Time) ([]analytics.IntegratedScore, error)
+	// IntegratedScoreHistory returns token's rows with as_of in [from, to)
+	// (zero bounds: open), oldest first.
+	IntegratedScoreHistory(ctx context.Context, token string, from, to time.Time) ([]analytics.IntegratedScore, error)
+}
+
+// AnomalyFilter selects anomalies. Zero values select all.
+type AnomalyFilter struct {
+	Token string
+	// Kinds keeps only these kinds; Severities only these severities.
+	Kinds      []string
+	Severities []string
+	// From/To keep anomalies with ts in [From, To).
+	From, To time.Time
+	// Limit caps the rows (0: 100).
+	Limit int
+}
+
+// Canonical keeps the cleaned rows (package canonical), one table per row
+// type, upserted by natural key: writing the same rows again changes
+// nothing, which is what makes cleaning and re-cleaning idempotent.
+type Canonical interface {
+	// BeginCanonical starts the write of one raw object's rows: they land
+	// together on Commit, or not at all (a parse error half-way through a
+	// streamed object rolls back what was written). On SQLite the writer
+	// holds the database's write lock until Commit or Rollback; keep one
+	// per object, not per run.
+	BeginCanonical(ctx context.Context) (CanonicalWriter, error)
+	// ScanCanonical streams the rows of q.Table that match q to fn, ordered
+	// by the table's time column, then its natural key. An error from fn
+	// stops the scan and is returned.
+	ScanCanonical(ctx context.Context, q CanonicalQuery, fn func(canonical.Row) error) error
+	// CountCanonical counts the rows of q.Table that match q.
+	CountCanonical(ctx context.Context, q CanonicalQuery) (int, error)
+	// LatestCanonical returns the newest time-column value of the rows that
+	// match q (freshness checks); ok is false when there are none.
+	LatestCanonical(ctx context.Context, q CanonicalQuery) (latest time.Time, ok bool, err error)
+}
+
+// CanonicalWriter writes one object's rows in one transaction.
+type CanonicalWriter interface {
+	// Write upserts rows of any canonical tables by natural key. Rows are
+	// batched; within one writer a later row replaces an earlier one with
+	// the same key.
+	Write(ctx context.Context, rows ...canonical.Row) error
+	// Commit makes every written row visible at once.
+	Commit(ctx context.Context) error
+	// Rollback discards everything written; after Commit it does nothing.
+	Rollback(ctx context.Context) error
+}
+
+// CanonicalQuery selects rows of one canonical table. Zero fields select all.
+type CanonicalQuery struct {
+	Table string
+	// Token keeps rows of one token (watchlist.Token.Key()).
+	Token string
+	// From and To keep rows whose time column lies in [From, To).
+	From, To time.Time
+	// BarInterval keeps price bars of one granularity ("1h").
+	BarInterval string
+	// Address keeps transactions from, to or creating the address.
+	Address string
+	// Limit caps the rows (0: no cap).
+	Limit int
+}
+
+// UpsertCanonical writes rows in one transaction: all or none.
+func UpsertCanonical(ctx context.Context, c Canonical, rows []canonical.Row) error {
+	w, err := c.BeginCanonical(ctx)
+	if err != nil {
+		return err
+	}
+	if err := w.Write(ctx, rows...); err != nil {
+		_ = w.Rollback(ctx)
+		return err
+	}
+	return w.Commit(ctx)
+}
+
+// ListCanonical returns the rows matching q as their concrete type T;
+// q.Table defaults to T's table.
+func ListCanonical[T canonical.Row](ctx context.Context, c Canonical, q CanonicalQuery) ([]T, error) {
+	var zero T
+	if q.Table == "" {
+		q.Table = zero.Table()
+	}
+	out := []T{}
+	err := c.ScanCanonical(ctx, q, func(r canonical.Row) error {
+		v, ok := r.(T)
+		if !ok {
+			return fmt.Errorf("canonical %s: row is %T, want %T", q.Table, r, zero)
+		}
+		out = append(out, v)
+		return nil
+	})
+	return out, err
+}
+
+// DigestCanonical is the SHA-256 of every row of a table, rendered as
+// `memepipe parse` JSON lines in scan order: equal digests mean equal
+// tables (the idempotency tests compare clean, clean again and reclean).
+func DigestCanonical(ctx context.Context, c Canonical, table string) (string, int, error) {
+	h := sha256.New()
+	n := 0
+	err := c.ScanCanonical(ctx, CanonicalQuery{Table: table}, func(r canonical.Row) error {
+		line, err := canonical.MarshalLine(r)
+		if err != nil {
+			return err
+		}
+		h.Write(line)
+		h.Write([]byte{'\n'})
+		n++
+		return nil
+	})
+	if err != nil {
+		return "", 0, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
 }

@@ -1,0 +1,140 @@
+package anomaly
+
+import (
+	"container/heap"
+	"strings"
+)
+
+// Well-known addresses that hold tokens without being holders: mints come
+// from the zero address, burns go to it or to 0x...dEaD.
+const (
+	ZeroAddress = "0x0000000000000000000000000000000000000000"
+	DeadAddress = "0x000000000000000000000000000000000000dead"
+)
+
+// IsBurnAddress reports whether a (lower-case) address is the zero
+// address or a conventional dead address.
+func IsBurnAddress(a string) bool {
+	a = strings.ToLower(a)
+	return a == ZeroAddress || a == DeadAddress || a == "0xdead000000000000000042069420694206942069"
+}
+
+// HolderBook replays transfers into balances. Its state is one entry per
+// address that ever held the token, which is the holder list itself, not
+// the history. Addresses in the exclude set (the DEX pair, lockers) and burn
+// addresses are kept out of concentration figures.
+type HolderBook struct {
+	bal     map[string]float64
+	exclude map[string]bool
+	// Negative counts transfers that drove a balance below zero: the replay
+	// started after the token's first transfers, or amounts were rounded.
+	Negative int
+}
+
+// NewHolderBook returns an empty book; exclude lists addresses (any case)
+// left out of concentration figures, typically the pair and lockers.
+func NewHolderBook(exclude ...string) *HolderBook {
+	h := &HolderBook{bal: map[string]float64{}, exclude: map[string]bool{}}
+	for _, a := range exclude {
+		h.exclude[strings.ToLower(a)] = true
+	}
+	return h
+}
+
+// Excluded reports whether a is left out of concentration figures.
+func (h *HolderBook) Excluded(a string) bool {
+	a = strings.ToLower(a)
+	return h.exclude[a] || IsBurnAddress(a)
+}
+
+// Apply moves amount from one address to another. It returns whether the
+// receiver is a new holder (balance was zero and it is not excluded).
+func (h *HolderBook) Apply(from, to string, amount float64) (newHolder bool) {
+	from, to = strings.ToLower(from), strings.ToLower(to)
+	if from != ZeroAddress {
+		b := h.bal[from] - amount
+		if b < -1e-9*amount {
+			h.Negative++
+		}
+		if b <= 1e-12*amount {
+			delete(h.bal, from)
+		} else {
+			h.bal[from] = b
+		}
+	}
+	if amount > 0 {
+		old := h.bal[to]
+		h.bal[to] = old + amount
+		newHolder = old <= 0 && !h.Excluded(to)
+	}
+	return newHolder
+}
+
+// Balance of an address.
+func (h *HolderBook) Balance(a string) float64 { return h.bal[strings.ToLower(a)] }
+
+// Concentration summarises who holds the circulating supply (everything
+// held outside the excluded and burn addresses).
+type Concentration struct {
+	Holders     int     `json:"holders"`
+	Circulating float64 `json:"circulating"`
+	Top10Share  float64 `json:"top10_share"`
+	// HHI is the Herfindahl-Hirschman index over holder shares, in [0,1]:
+	// 1 is one holder, 1/n is n equal holders.
+	HHI float64 `json:"hhi"`
+	// Top holds the ten largest holders, largest first.
+	Top []HolderShare `json:"top,omitempty"`
+}
+
+// HolderShare is one holder's share of the circulating supply.
+type HolderShare struct {
+	Address string  `json:"address"`
+	Share   float64 `json:"share"`
+}
+
+type minHeap []HolderShare
+
+func (m minHeap) Len() int           { return len(m) }
+func (m minHeap) Less(i, j int) bool { return m[i].Share < m[j].Share }
+func (m minHeap) Swap(i, j int)      { m[i], m[j] = m[j], m[i] }
+func (m *minHeap) Push(x any)        { *m = append(*m, x.(HolderShare)) }
+func (m *minHeap) Pop() any {
+	old := *m
+	x := old[len(old)-1]
+	*m = old[:len(old)-1]
+	return x
+}
+
+// Concentration computes the figures in one pass over the holders (a
+// size-10 heap finds the top ten).
+func (h *HolderBook) Concentration() Concentration {
+	var c Concentration
+	top := make(minHeap, 0, 11)
+	var sumSq float64
+	for a, b := range h.bal {
+		if b <= 0 || h.Excluded(a) {
+			continue
+		}
+		c.Holders++
+		c.Circulating += b
+		sumSq += b * b
+		if len(top) < 10 {
+			heap.Push(&top, HolderShare{a, b})
+		} else if b > top[0].Share {
+			top[0] = HolderShare{a, b}
+			heap.Fix(&top, 0)
+		}
+	}
+	if c.Circulating <= 0 {
+		return c
+	}
+	c.HHI = sumSq / (c.Circulating * c.Circulating)
+	c.Top = make([]HolderShare, len(top))
+	for i := len(top) - 1; i >= 0; i-- {
+		x := heap.Pop(&top).(HolderShare)
+		x.Share /= c.Circulating
+		c.Top[i] = x
+		c.Top10Share += x.Share
+	}
+	return c
+}

@@ -1,0 +1,112 @@
+package clean
+
+import (
+	"html"
+	"regexp"
+	"strings"
+	"unicode"
+
+	"memepipe/watchlist"
+)
+
+// NormalizeTweetText decodes HTML entities (X escapes &, < and > in post
+// text, and some clients double-escape: "&amp;amp;"), collapses every run
+// of whitespace (newlines, tabs, no-break and other Unicode spaces) into
+// one space, trims, and drops control characters. Emoji, including
+// zero-width-joiner sequences and variation selectors, are kept: they carry
+// sentiment.
+func NormalizeTweetText(s string) string {
+	for i := 0; i < 2 && strings.Contains(s, "&"); i++ {
+		u := html.UnescapeString(s)
+		if u == s {
+			break
+		}
+		s = u
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for _, r := range s {
+		switch {
+		case unicode.IsSpace(r):
+			space = b.Len() > 0
+			continue
+		case r == '\u200d' || r == '\ufe0f' || r == '\ufe0e':
+			// ZWJ and variation selectors are part of emoji.
+		case unicode.IsControl(r) || r == '\ufeff' || r == '\u200b':
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// cashtagRE matches $SYMBOL: a letter first (so "$100" is a price, not a
+// cashtag), 1-15 letters or digits, not preceded by a word character.
+var cashtagRE = regexp.MustCompile(`(?:^|[^\w$])\$([A-Za-z][A-Za-z0-9]{0,14})\b`)
+
+var addressInTextRE = regexp.MustCompile(`\b0x[0-9a-fA-F]{40}\b`)
+
+// Cashtags returns the $SYMBOLs in text, upper-case, deduplicated, in
+// first-seen order.
+func Cashtags(text string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, m := range cashtagRE.FindAllStringSubmatch(text, -1) {
+		sym := strings.ToUpper(m[1])
+		if !seen[sym] {
+			seen[sym] = true
+			out = append(out, sym)
+		}
+	}
+	return out
+}
+
+// ResolveCashtag maps a cashtag to a watchlist token. A symbol only one
+// watched token has resolves to it. A symbol several tokens share (two
+// different PEPE) is resolved by chain/address evidence only, never by the
+// symbol: a contract address in the text, else the token the post was
+// collected for (its search query named that token), else a unique
+// candidate on the collection token's chain. Without evidence it stays
+// unresolved.
+func ResolveCashtag(list watchlist.List, sym string, context *watchlist.Token, text string) (watchlist.Token, bool) {
+	cands := list.BySymbol(sym)
+	switch len(cands) {
+	case 0:
+		return watchlist.Token{}, false
+	case 1:
+		return cands[0], true
+	}
+	var matched []watchlist.Token
+	for _, a := range addressInTextRE.FindAllString(text, -1) {
+		for _, c := range cands {
+			if strings.EqualFold(c.Address, a) {
+				matched = append(matched, c)
+			}
+		}
+	}
+	if len(matched) == 1 {
+		return matched[0], true
+	}
+	if context != nil {
+		for _, c := range cands {
+			if c.Key() == context.Key() {
+				return c, true
+			}
+		}
+		var onChain []watchlist.Token
+		for _, c := range cands {
+			if context.Chain != "" && strings.EqualFold(c.Chain, context.Chain) {
+				onChain = append(onChain, c)
+			}
+		}
+		if len(onChain) == 1 {
+			return onChain[0], true
+		}
+	}
+	return watchlist.Token{}, false
+}

@@ -1,0 +1,124 @@
+// Package column says how Go values are written to and read from columns,
+// the same way for both dialects, so that a value read back from SQLite is
+// the value read back from PostgreSQL.
+//
+//   - Times are UTC, truncated to the microsecond (PostgreSQL's timestamptz
+//     precision). SQLite has no time type; there they are TEXT in one
+//     fixed-width layout, "2006-01-02T15:04:05.000000Z", which sorts and
+//     compares as a string exactly as the instants do (so indexes, ORDER BY
+//     and "heartbeat_at < ?" work on the text) and which SQLite's own date
+//     functions and a human with the sqlite3 shell can read.
+//   - Free text (errors, logs) is made valid UTF-8 without NUL bytes:
+//     PostgreSQL's text type rejects both, and a command's output may contain
+//     anything. Invalid bytes and NULs become U+FFFD in both dialects.
+package column
+
+import (
+	"database/sql/driver"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// TimeLayout is how SQLite stores times.
+const TimeLayout = "2006-01-02T15:04:05.000000Z"
+
+// Time normalizes t for storage: UTC, microsecond precision, no monotonic
+// clock reading.
+func Time(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// TimePtr normalizes *t, keeping nil.
+func TimePtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	n := Time(*t)
+	return &n
+}
+
+// ZeroNull is nil for the zero time (stored as NULL), else &t normalized.
+func ZeroNull(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	n := Time(t)
+	return &n
+}
+
+// TimeText is t in SQLite's stored form.
+func TimeText(t time.Time) string { return Time(t).Format(TimeLayout) }
+
+// NullTimeText is *t in SQLite's stored form, or nil (SQL NULL).
+func NullTimeText(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return TimeText(*t)
+}
+
+// ParseTimeText reads a time SQLite stored with TimeText.
+func ParseTimeText(s string) (time.Time, error) {
+	t, err := time.Parse(TimeLayout, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("stored time %q: %w", s, err)
+	}
+	return t.UTC(), nil
+}
+
+// TextTime scans a TEXT time column (possibly NULL) written by TimeText.
+type TextTime struct {
+	Time  time.Time
+	Valid bool
+}
+
+// Scan implements sql.Scanner.
+func (t *TextTime) Scan(v any) error {
+	var s string
+	switch v := v.(type) {
+	case nil:
+		*t = TextTime{}
+		return nil
+	case string:
+		s = v
+	case []byte:
+		s = string(v)
+	case time.Time: // a driver that already parsed it
+		*t = TextTime{Time: Time(v), Valid: true}
+		return nil
+	default:
+		return fmt.Errorf("stored time: unexpected %T", v)
+	}
+	tm, err := ParseTimeText(s)
+	if err != nil {
+		return err
+	}
+	*t = TextTime{Time: tm, Valid: true}
+	return nil
+}
+
+// Ptr is the scanned time, or nil for NULL.
+func (t TextTime) Ptr() *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	v := t.Time
+	return &v
+}
+
+// Value implements driver.Valuer, so a TextTime can also be written.
+func (t TextTime) Value() (driver.Value, error) {
+	if !t.Valid {
+		return nil, nil
+	}
+	return TimeText(t.Time), nil
+}
+
+// Text makes s storable as text in both dialects: invalid UTF-8 sequences
+// and NUL bytes become U+FFFD.
+func Text(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if strings.IndexByte(s, 0) >= 0 {
+		s = strings.ReplaceAll(s, "\x00", "\uFFFD")
+	}
+	return s
+}

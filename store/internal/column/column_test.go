@@ -1,0 +1,69 @@
+package column
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestTimeText(t *testing.T) {
+	est := time.FixedZone("EST", -5*3600)
+	cases := []struct {
+		in   time.Time
+		want string
+	}{
+		{time.Date(2026, 11, 28, 13, 0, 0, 0, est), "2026-11-28T18:00:00.000000Z"},
+		{time.Date(2026, 1, 2, 3, 4, 5, 123456789, time.UTC), "2026-01-02T03:04:05.123456Z"},
+		{time.Date(1999, 12, 31, 23, 59, 59, 999, time.UTC), "1999-12-31T23:59:59.000000Z"},
+	}
+	for _, c := range cases {
+		got := TimeText(c.in)
+		if got != c.want {
+			t.Errorf("TimeText(%s) = %q, want %q", c.in, got, c.want)
+		}
+		back, err := ParseTimeText(got)
+		if err != nil || !back.Equal(Time(c.in)) || back.Location() != time.UTC {
+			t.Errorf("ParseTimeText(%q) = %s, %v; want %s UTC", got, back, err, Time(c.in))
+		}
+	}
+	// Text order is time order, which indexes and comparisons rely on.
+	base := time.Date(2026, 11, 28, 18, 0, 0, 0, time.UTC)
+	var texts []string
+	for _, d := range []time.Duration{0, time.Microsecond, time.Millisecond, time.Second, time.Hour, 24 * time.Hour * 400} {
+		texts = append(texts, TimeText(base.Add(d)))
+	}
+	if !slices.IsSorted(texts) {
+		t.Errorf("time texts out of order: %v", texts)
+	}
+	if _, err := ParseTimeText("2026-11-28 18:00:00"); err == nil {
+		t.Errorf("ParseTimeText of another layout: no error")
+	}
+}
+
+func TestTextTimeScan(t *testing.T) {
+	var tt TextTime
+	if err := tt.Scan(nil); err != nil || tt.Valid || tt.Ptr() != nil {
+		t.Errorf("Scan(nil) = %+v, %v; want invalid", tt, err)
+	}
+	if err := tt.Scan([]byte("2026-11-28T18:00:00.000001Z")); err != nil || !tt.Valid || tt.Time.Nanosecond() != 1000 {
+		t.Errorf("Scan(bytes) = %+v, %v", tt, err)
+	}
+	if err := tt.Scan(42); err == nil {
+		t.Errorf("Scan(42): no error")
+	}
+}
+
+func TestText(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{"plain", "plain"},
+		{"ünïcødé 🚀 日本", "ünïcødé 🚀 日本"},
+		{"a\x00b", "a\uFFFDb"},
+		{"bad \xc3\x28 seq", "bad \uFFFD( seq"},
+		{"", ""},
+	}
+	for _, c := range cases {
+		if got := Text(c.in); got != c.want {
+			t.Errorf("Text(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

@@ -1,0 +1,317 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"memepipe/canonical"
+	"memepipe/store"
+	"memepipe/store/internal/column"
+	"memepipe/store/internal/tables"
+)
+
+// batchRows is how many rows one COPY into the staging table carries
+// before the staged rows are upserted into the table.
+const batchRows = 5000
+
+var pgDialect = tables.Postgres()
+
+// BeginCanonical starts one object's write in a transaction. Rows are
+// buffered, COPYed into a per-session temporary staging table (created on
+// first use, emptied at commit) and upserted from there with one
+// INSERT ... SELECT ... ON CONFLICT per batch: COPY is PostgreSQL's bulk
+// path, and the upsert keeps rows idempotent by natural key.
+func (s *Store) BeginCanonical(ctx context.Context) (store.CanonicalWriter, error) {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("canonical: begin: %w", err)
+	}
+	return &canonicalWriter{tx: tx, staged: map[string]bool{}}, nil
+}
+
+type canonicalWriter struct {
+	tx     pgx.Tx
+	batch  tables.Batches
+	staged map[string]bool // staging tables known to exist in this session
+	done   bool
+}
+
+func stageName(t *tables.Table) string { return "memepipe_stage_" + t.Name }
+
+func (w *canonicalWriter) Write(ctx context.Context, rows ...canonical.Row) error {
+	if w.done {
+		return errors.New("canonical: write after commit or rollback")
+	}
+	for _, r := range rows {
+		t, err := tables.Of(r)
+		if err != nil {
+			return err
+		}
+		w.batch.Add(t, r)
+		if w.batch.Len() >= batchRows {
+			if err := w.flush(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (w *canonicalWriter) flush(ctx context.Context) error {
+	return w.batch.Drain(func(t *tables.Table, rows []canonical.Row) error {
+		stage := stageName(t)
+		if !w.staged[t.Name] {
+			// ON COMMIT DELETE ROWS: the staging table lives as long as the
+			// pooled connection and is empty at the start of every
+			// transaction; a rollback discards what was copied too.
+			_, err := w.tx.Exec(ctx, "CREATE TEMP TABLE IF NOT EXISTS "+tables.Quote(stage)+
+				" (LIKE "+tables.Quote(t.Name)+" INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
+			if err != nil {
+				return fmt.Errorf("canonical %s: staging table: %w", t.Name, err)
+			}
+			w.staged[t.Name] = true
+		}
+		src := &copySource{t: t, rows: rows, i: -1}
+		if _, err := w.tx.CopyFrom(ctx, pgx.Identifier{stage}, t.Names(), src); err != nil {
+			return fmt.Errorf("canonical %s: copy %d rows: %w", t.Name, len(rows), err)
+		}
+		if _, err := w.tx.Exec(ctx, t.InsertFromSQL(stage)); err != nil {
+			return fmt.Errorf("canonical %s: upsert %d rows: %w", t.Name, len(rows), err)
+		}
+		if _, err := w.tx.Exec(ctx, "TRUNCATE "+tables.Quote(stage)); err != nil {
+			return fmt.Errorf("canonical %s: empty staging table: %w", t.Name, err)
+		}
+		return nil
+	})
+}
+
+// copySource feeds rows to CopyFrom.
+type copySource struct {
+	t    *tables.Table
+	rows []canonical.Row
+	i    int
+	vals []any
+	err  error
+}
+
+func (c *copySource) Next() bool {
+	c.i++
+	if c.i >= len(c.rows) {
+		return false
+	}
+	r := c.rows[c.i]
+	v := reflect.ValueOf(r)
+	c.vals = c.vals[:0]
+	for _, col := range c.t.Columns {
+		a, err := pgValue(col, col.Field(v))
+		if err != nil {
+			c.err = fmt.Errorf("canonical %s %s: %s: %w", c.t.Name, r.Key(), col.Name, err)
+			return false
+		}
+		c.vals = append(c.vals, a)
+	}
+	return true
+}
+
+func (c *copySource) Values() ([]any, error) { return c.vals, nil }
+func (c *copySource) Err() error             { return c.err }
+
+// pgValue is a column value as pgx encodes it for COPY.
+func pgValue(c tables.Column, f reflect.Value) (any, error) {
+	switch c.Kind {
+	case tables.Text:
+		return column.Text(f.String()), nil
+	case tables.Numeric:
+		var n pgtype.Numeric
+		if err := n.Scan(f.String()); err != nil {
+			return nil, fmt.Errorf("%q is not a decimal: %w", f.String(), err)
+		}
+		return n, nil
+	case tables.Int:
+		return f.Int(), nil
+	case tables.Float:
+		return f.Float(), nil
+	case tables.Bool:
+		return f.Bool(), nil
+	case tables.Time:
+		return column.Time(f.Interface().(time.Time)), nil
+	case tables.IntPtr, tables.FloatPtr, tables.BoolPtr:
+		if f.IsNil() {
+			return nil, nil
+		}
+		return f.Elem().Interface(), nil
+	case tables.TimePtr:
+		return column.TimePtr(f.Interface().(*time.Time)), nil
+	case tables.Strings:
+		if f.IsNil() {
+			return nil, nil
+		}
+		b, err := json.Marshal(f.Interface())
+		return column.Text(string(b)), err
+	}
+	return nil, fmt.Errorf("unsupported column kind %d", c.Kind)
+}
+
+func (w *canonicalWriter) Commit(ctx context.Context) error {
+	if w.done {
+		return errors.New("canonical: commit after commit or rollback")
+	}
+	if err := w.flush(ctx); err != nil {
+		w.Rollback(ctx)
+		return err
+	}
+	w.done = true
+	if err := w.tx.Commit(ctx); err != nil {
+		return fmt.Errorf("canonical: commit: %w", err)
+	}
+	return nil
+}
+
+func (w *canonicalWriter) Rollback(ctx context.Context) error {
+	if w.done {
+		return nil
+	}
+	w.done = true
+	if err := w.tx.Rollback(ctx); err != nil && !errors.Is(err, pgx.ErrTxClosed) {
+		return fmt.Errorf("canonical: rollback: %w", err)
+	}
+	return nil
+}
+
+// ScanCanonical streams matching rows, ordered by time then key.
+func (s *Store) ScanCanonical(ctx context.Context, q store.CanonicalQuery, fn func(canonical.Row) error) error {
+	t, sel, err := tables.Build(pgDialect, q, "rows")
+	if err != nil {
+		return err
+	}
+	rows, err := s.pool.Query(ctx, sel.SQL, sel.Args...)
+	if err != nil {
+		return fmt.Errorf("canonical %s: %w", t.Name, err)
+	}
+	defer rows.Close()
+	dest := make([]any, len(t.Columns))
+	for i, c := range t.Columns {
+		dest[i] = pgHolder(c.Kind)
+	}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return fmt.Errorf("canonical %s: %w", t.Name, err)
+		}
+		v := t.New()
+		for i, c := range t.Columns {
+			if err := pgSet(c, c.Field(v), dest[i]); err != nil {
+				return fmt.Errorf("canonical %s: %s: %w", t.Name, c.Name, err)
+			}
+		}
+		if err := fn(t.Row(v)); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func pgHolder(k tables.Kind) any {
+	switch k {
+	case tables.Text, tables.Numeric:
+		return new(string)
+	case tables.Int:
+		return new(int64)
+	case tables.IntPtr:
+		return new(*int64)
+	case tables.Float:
+		return new(float64)
+	case tables.FloatPtr:
+		return new(*float64)
+	case tables.Bool:
+		return new(bool)
+	case tables.BoolPtr:
+		return new(*bool)
+	case tables.Time:
+		return new(time.Time)
+	case tables.TimePtr:
+		return new(*time.Time)
+	case tables.Strings:
+		return new(*string)
+	}
+	panic("unsupported column kind")
+}
+
+func pgSet(c tables.Column, f reflect.Value, h any) error {
+	switch c.Kind {
+	case tables.Text, tables.Numeric:
+		f.SetString(*h.(*string))
+	case tables.Int:
+		f.SetInt(*h.(*int64))
+	case tables.IntPtr:
+		if p := *h.(**int64); p != nil {
+			v := *p
+			f.Set(reflect.ValueOf(&v))
+		}
+	case tables.Float:
+		f.SetFloat(*h.(*float64))
+	case tables.FloatPtr:
+		if p := *h.(**float64); p != nil {
+			v := *p
+			f.Set(reflect.ValueOf(&v))
+		}
+	case tables.Bool:
+		f.SetBool(*h.(*bool))
+	case tables.BoolPtr:
+		if p := *h.(**bool); p != nil {
+			v := *p
+			f.Set(reflect.ValueOf(&v))
+		}
+	case tables.Time:
+		f.Set(reflect.ValueOf(h.(*time.Time).UTC()))
+	case tables.TimePtr:
+		if p := *h.(**time.Time); p != nil {
+			v := p.UTC()
+			f.Set(reflect.ValueOf(&v))
+		}
+	case tables.Strings:
+		if p := *h.(**string); p != nil {
+			var ss []string
+			if err := json.Unmarshal([]byte(*p), &ss); err != nil {
+				return err
+			}
+			f.Set(reflect.ValueOf(ss))
+		}
+	}
+	return nil
+}
+
+// CountCanonical counts matching rows.
+func (s *Store) CountCanonical(ctx context.Context, q store.CanonicalQuery) (int, error) {
+	t, sel, err := tables.Build(pgDialect, q, "count")
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	if err := s.pool.QueryRow(ctx, sel.SQL, sel.Args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("canonical %s: count: %w", t.Name, err)
+	}
+	return n, nil
+}
+
+// LatestCanonical is the newest time-column value of matching rows.
+func (s *Store) LatestCanonical(ctx context.Context, q store.CanonicalQuery) (time.Time, bool, error) {
+	t, sel, err := tables.Build(pgDialect, q, "latest")
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	var latest *time.Time
+	if err := s.pool.QueryRow(ctx, sel.SQL, sel.Args...).Scan(&latest); err != nil {
+		return time.Time{}, false, fmt.Errorf("canonical %s: latest: %w", t.Name, err)
+	}
+	if latest == nil {
+		return time.Time{}, false, nil
+	}
+	return latest.UTC(), true, nil
+}

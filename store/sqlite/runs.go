@@ -1,0 +1,360 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"memepipe/pipeline"
+	"memepipe/store"
+	"memepipe/store/internal/column"
+	"memepipe/store/internal/rowcheck"
+)
+
+const runColumns = `id, pipeline, interval_start, interval_end, state, triggered_by, created_at, started_at, ended_at, owner`
+
+// newestFirst is ListRuns' order; the runs_*_newest indexes match it.
+const newestFirst = ` ORDER BY interval_start DESC, created_at DESC, id DESC`
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanRun(sc rowScanner) (pipeline.Run, error) {
+	var (
+		r                       pipeline.Run
+		ivStart, ivEnd, created column.TextTime
+		started, ended          column.TextTime
+		state, trigger          string
+	)
+	if err := sc.Scan(&r.ID, &r.Pipeline, &ivStart, &ivEnd, &state, &trigger, &created, &started, &ended, &r.Owner); err != nil {
+		return r, err
+	}
+	r.Interval = pipeline.Interval{Start: ivStart.Time, End: ivEnd.Time}
+	r.State = pipeline.State(state)
+	r.Trigger = pipeline.RunTrigger(trigger)
+	r.CreatedAt = created.Time
+	r.StartedAt = started.Ptr()
+	r.EndedAt = ended.Ptr()
+	return r, nil
+}
+
+// CreateRun inserts r unless its (pipeline, interval) slot is taken. The
+// unique constraint runs_slot decides; ON CONFLICT DO NOTHING turns the
+// loser of a race into a plain read of the winner's row.
+func (s *Store) CreateRun(ctx context.Context, r pipeline.Run) (pipeline.Run, bool, error) {
+	now := time.Now()
+	r, err := rowcheck.NewRun(r, now)
+	if err != nil {
+		return r, false, err
+	}
+	// A run created with an owner counts as heartbeating from its creation,
+	// so no other process takes it over before its first heartbeat.
+	var heartbeat any
+	if r.Owner != "" {
+		heartbeat = column.TimeText(now)
+	}
+	res, err := s.w.ExecContext(ctx, `INSERT INTO runs (`+runColumns+`, heartbeat_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (pipeline, interval_start, interval_end) DO NOTHING`,
+		r.ID, r.Pipeline, column.TimeText(r.Interval.Start), column.TimeText(r.Interval.End),
+		string(r.State), string(r.Trigger), column.TimeText(r.CreatedAt),
+		column.NullTimeText(r.StartedAt), column.NullTimeText(r.EndedAt), r.Owner, heartbeat)
+	if err != nil {
+		if isUniqueViolation(err) {
+			return r, false, fmt.Errorf("create run of %s for %s: id %s already taken: %w", r.Pipeline, r.Interval, r.ID, err)
+		}
+		return r, false, fmt.Errorf("create run of %s for %s: %w", r.Pipeline, r.Interval, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return r, false, fmt.Errorf("create run of %s for %s: %w", r.Pipeline, r.Interval, err)
+	} else if n == 1 {
+		return r, true, nil
+	}
+	stored, err := s.FindRun(ctx, r.Pipeline, r.Interval)
+	if err != nil {
+		return r, false, fmt.Errorf("create run of %s for %s: slot taken, but reading it: %w", r.Pipeline, r.Interval, err)
+	}
+	return stored, false, nil
+}
+
+// GetRun returns the run with id.
+func (s *Store) GetRun(ctx context.Context, id string) (pipeline.Run, error) {
+	r, err := scanRun(s.r.QueryRowContext(ctx, `SELECT `+runColumns+` FROM runs WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, fmt.Errorf("run %s: %w", id, store.ErrNotFound)
+	}
+	if err != nil {
+		return r, fmt.Errorf("run %s: %w", id, err)
+	}
+	return r, nil
+}
+
+// FindRun returns the run of pipeline p for interval iv.
+func (s *Store) FindRun(ctx context.Context, p string, iv pipeline.Interval) (pipeline.Run, error) {
+	r, err := scanRun(s.r.QueryRowContext(ctx, `SELECT `+runColumns+` FROM runs
+		WHERE pipeline = ? AND interval_start = ? AND interval_end = ?`,
+		p, column.TimeText(iv.Start), column.TimeText(iv.End)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, fmt.Errorf("run of %s for %s: %w", p, iv, store.ErrNotFound)
+	}
+	if err != nil {
+		return r, fmt.Errorf("run of %s for %s: %w", p, iv, err)
+	}
+	return r, nil
+}
+
+// runWhere is the WHERE clause and its arguments for f.
+func runWhere(f store.RunFilter) (string, []any) {
+	var conds []string
+	var args []any
+	if f.Pipeline != "" {
+		conds = append(conds, "pipeline = ?")
+		args = append(args, f.Pipeline)
+	}
+	if len(f.States) > 0 {
+		conds = append(conds, "state IN (?"+strings.Repeat(", ?", len(f.States)-1)+")")
+		for _, st := range f.States {
+			args = append(args, string(st))
+		}
+	}
+	if !f.IntervalFrom.IsZero() {
+		conds = append(conds, "interval_start >= ?")
+		args = append(args, column.TimeText(f.IntervalFrom))
+	}
+	if !f.IntervalTo.IsZero() {
+		conds = append(conds, "interval_start < ?")
+		args = append(args, column.TimeText(f.IntervalTo))
+	}
+	if len(conds) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(conds, " AND "), args
+}
+
+// ListRuns returns the runs f selects, newest first.
+func (s *Store) ListRuns(ctx context.Context, f store.RunFilter) ([]pipeline.Run, error) {
+	f, err := rowcheck.Filter(f)
+	if err != nil {
+		return nil, err
+	}
+	where, args := runWhere(f)
+	q := `SELECT ` + runColumns + ` FROM runs` + where + newestFirst
+	if f.Limit > 0 || f.Offset > 0 {
+		limit := f.Limit
+		if limit == 0 {
+			limit = -1 // SQLite: no limit
+		}
+		q += ` LIMIT ? OFFSET ?`
+		args = append(args, limit, f.Offset)
+	}
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
+	}
+	defer rows.Close()
+	runs := []pipeline.Run{}
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list runs: %w", err)
+		}
+		runs = append(runs, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list runs: %w", err)
+	}
+	return runs, nil
+}
+
+// CountRuns counts the runs f selects, ignoring its limit and offset.
+func (s *Store) CountRuns(ctx context.Context, f store.RunFilter) (int, error) {
+	f, err := rowcheck.Filter(f)
+	if err != nil {
+		return 0, err
+	}
+	where, args := runWhere(f)
+	var n int
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM runs`+where, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count runs: %w", err)
+	}
+	return n, nil
+}
+
+// UpdateRun writes r's state, times and owner. A change of owner counts as
+// the new owner's first heartbeat; clearing the owner clears it.
+func (s *Store) UpdateRun(ctx context.Context, r pipeline.Run) error {
+	r, err := rowcheck.UpdatedRun(r)
+	if err != nil {
+		return err
+	}
+	res, err := s.w.ExecContext(ctx, `UPDATE runs SET state = ?, started_at = ?, ended_at = ?,
+		heartbeat_at = CASE WHEN owner = ? THEN heartbeat_at WHEN ? = '' THEN NULL ELSE ? END,
+		owner = ?
+		WHERE id = ?`,
+		string(r.State), column.NullTimeText(r.StartedAt), column.NullTimeText(r.EndedAt),
+		r.Owner, r.Owner, column.TimeText(time.Now()), r.Owner, r.ID)
+	if err != nil {
+		return fmt.Errorf("update run %s: %w", r.ID, err)
+	}
+	return mustAffect(res, "update run %s", r.ID)
+}
+
+// ClaimRun makes owner the run's owner when it has none, is owner already,
+// or its owner's heartbeat is older than staleBefore (or absent). The claim
+// is its owner's first heartbeat, stamped with the store's clock.
+func (s *Store) ClaimRun(ctx context.Context, id, owner string, staleBefore time.Time) (bool, error) {
+	if owner == "" {
+		return false, fmt.Errorf("claim run %s: empty owner", id)
+	}
+	res, err := s.w.ExecContext(ctx, `UPDATE runs SET owner = ?, heartbeat_at = ?
+		WHERE id = ? AND (owner = '' OR owner = ? OR heartbeat_at IS NULL OR heartbeat_at < ?)`,
+		owner, column.TimeText(time.Now()), id, owner, column.TimeText(staleBefore))
+	if err != nil {
+		return false, fmt.Errorf("claim run %s: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return false, fmt.Errorf("claim run %s: %w", id, err)
+	} else if n == 1 {
+		return true, nil
+	}
+	if _, err := s.GetRun(ctx, id); err != nil {
+		return false, fmt.Errorf("claim run: %w", err)
+	}
+	return false, nil
+}
+
+// HeartbeatRun records that owner, still the run's owner, is alive.
+func (s *Store) HeartbeatRun(ctx context.Context, id, owner string, at time.Time) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE runs SET heartbeat_at = ? WHERE id = ? AND owner = ?`,
+		column.TimeText(at), id, owner)
+	if err != nil {
+		return fmt.Errorf("heartbeat run %s: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("heartbeat run %s: %w", id, err)
+	} else if n == 1 {
+		return nil
+	}
+	r, err := s.GetRun(ctx, id)
+	if err != nil {
+		return fmt.Errorf("heartbeat: %w", err)
+	}
+	return fmt.Errorf("heartbeat run %s as %q: owner is %q: %w", id, owner, r.Owner, store.ErrNotOwner)
+}
+
+const taskRunColumns = `run_id, task, attempt, state, started_at, ended_at, heartbeat_at, records_in, records_out, error`
+
+// InsertTaskRun adds an attempt.
+func (s *Store) InsertTaskRun(ctx context.Context, tr pipeline.TaskRun) error {
+	tr, err := rowcheck.TaskRun(tr)
+	if err != nil {
+		return err
+	}
+	_, err = s.w.ExecContext(ctx, `INSERT INTO task_runs (`+taskRunColumns+`, log)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		tr.RunID, tr.Task, tr.Attempt, string(tr.State),
+		column.NullTimeText(tr.StartedAt), column.NullTimeText(tr.EndedAt), column.NullTimeText(tr.Heartbeat),
+		tr.RecordsIn, tr.RecordsOut, tr.Error, tr.Log)
+	switch {
+	case err == nil:
+		return nil
+	case isUniqueViolation(err):
+		return fmt.Errorf("insert task run %s/%s attempt %d: attempt exists: %w", tr.RunID, tr.Task, tr.Attempt, err)
+	case isForeignKeyViolation(err):
+		return fmt.Errorf("insert task run %s/%s attempt %d: run %s: %w", tr.RunID, tr.Task, tr.Attempt, tr.RunID, store.ErrNotFound)
+	}
+	return fmt.Errorf("insert task run %s/%s attempt %d: %w", tr.RunID, tr.Task, tr.Attempt, err)
+}
+
+// UpdateTaskRun writes an attempt's state, times, records, error and log.
+// A nil heartbeat keeps the stored one (HeartbeatTaskRun writes it).
+func (s *Store) UpdateTaskRun(ctx context.Context, tr pipeline.TaskRun) error {
+	tr, err := rowcheck.TaskRun(tr)
+	if err != nil {
+		return err
+	}
+	res, err := s.w.ExecContext(ctx, `UPDATE task_runs SET state = ?, started_at = ?, ended_at = ?,
+		heartbeat_at = coalesce(?, heartbeat_at), records_in = ?, records_out = ?, error = ?, log = ?
+		WHERE run_id = ? AND task = ? AND attempt = ?`,
+		string(tr.State), column.NullTimeText(tr.StartedAt), column.NullTimeText(tr.EndedAt),
+		column.NullTimeText(tr.Heartbeat), tr.RecordsIn, tr.RecordsOut, tr.Error, tr.Log,
+		tr.RunID, tr.Task, tr.Attempt)
+	if err != nil {
+		return fmt.Errorf("update task run %s/%s attempt %d: %w", tr.RunID, tr.Task, tr.Attempt, err)
+	}
+	return mustAffect(res, "update task run %s/%s attempt %d", tr.RunID, tr.Task, tr.Attempt)
+}
+
+// ListTaskRuns returns a run's attempts, without logs, by task start (not
+// yet started last), task name and attempt.
+func (s *Store) ListTaskRuns(ctx context.Context, runID string) ([]pipeline.TaskRun, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+taskRunColumns+` FROM task_runs WHERE run_id = ?
+		ORDER BY started_at ASC NULLS LAST, task, attempt`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("task runs of %s: %w", runID, err)
+	}
+	defer rows.Close()
+	trs := []pipeline.TaskRun{}
+	for rows.Next() {
+		var (
+			tr                        pipeline.TaskRun
+			state                     string
+			started, ended, heartbeat column.TextTime
+		)
+		if err := rows.Scan(&tr.RunID, &tr.Task, &tr.Attempt, &state, &started, &ended, &heartbeat,
+			&tr.RecordsIn, &tr.RecordsOut, &tr.Error); err != nil {
+			return nil, fmt.Errorf("task runs of %s: %w", runID, err)
+		}
+		tr.State = pipeline.State(state)
+		tr.StartedAt, tr.EndedAt, tr.Heartbeat = started.Ptr(), ended.Ptr(), heartbeat.Ptr()
+		trs = append(trs, tr)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("task runs of %s: %w", runID, err)
+	}
+	return trs, nil
+}
+
+// TaskRunLog returns one attempt's log; attempt 0 is the latest attempt.
+func (s *Store) TaskRunLog(ctx context.Context, runID, task string, attempt int) (string, error) {
+	var log string
+	var err error
+	if attempt == 0 {
+		err = s.r.QueryRowContext(ctx, `SELECT log FROM task_runs WHERE run_id = ? AND task = ?
+			ORDER BY attempt DESC LIMIT 1`, runID, task).Scan(&log)
+	} else {
+		err = s.r.QueryRowContext(ctx, `SELECT log FROM task_runs WHERE run_id = ? AND task = ? AND attempt = ?`,
+			runID, task, attempt).Scan(&log)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("log of %s/%s attempt %d: %w", runID, task, attempt, store.ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("log of %s/%s attempt %d: %w", runID, task, attempt, err)
+	}
+	return log, nil
+}
+
+// HeartbeatTaskRun records that an attempt is alive.
+func (s *Store) HeartbeatTaskRun(ctx context.Context, runID, task string, attempt int, at time.Time) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE task_runs SET heartbeat_at = ? WHERE run_id = ? AND task = ? AND attempt = ?`,
+		column.TimeText(at), runID, task, attempt)
+	if err != nil {
+		return fmt.Errorf("heartbeat task run %s/%s attempt %d: %w", runID, task, attempt, err)
+	}
+	return mustAffect(res, "heartbeat task run %s/%s attempt %d", runID, task, attempt)
+}
+
+// mustAffect turns an UPDATE that matched no row into ErrNotFound.
+func mustAffect(res sql.Result, format string, args ...any) error {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf(format+": %w", append(args, err)...)
+	}
+	if n == 0 {
+		return fmt.Errorf(format+": %w", append(args, store.ErrNotFound)...)
+	}
+	return nil
+}
