@@ -2,6 +2,8 @@ package sentiment
 
 import (
 	"math"
+
+	"memepipe/analytics"
 	"sort"
 	"strings"
 	"time"
@@ -83,7 +85,11 @@ type Aggregate struct {
 	PerMinute         float64
 	BaselinePerMinute float64
 	RateRatio         float64 // PerMinute / max(BaselinePerMinute, floor)
-	// BurstScore in [0, 1]: log2(RateRatio)/4 clamped; 1 at 16x the baseline.
+	// BurstScore is a Poisson z-score of the interval's count against the
+	// count the trailing rate predicts: (n - λ) / sqrt(max(λ, 1)), λ =
+	// max(BaselinePerMinute, floor) x minutes; 0 when calm. The same z-like
+	// scale as the anomaly detectors (about 4 is notable), which is what
+	// analyze/score's burst threshold expects.
 	BurstScore float64
 	// DuplicateShare is the share of posts whose normalised text (links,
 	// mentions, numbers, cashtags and punctuation removed) is also posted
@@ -92,8 +98,8 @@ type Aggregate struct {
 	// NewAccountShare is the share of posts by accounts younger than
 	// NewAccountAge when they posted.
 	NewAccountShare float64
-	// CoordinatedScore in [0, 1] = BurstScore x max(DuplicateShare,
-	// NewAccountShare): a burst carried by copies or fresh accounts.
+	// CoordinatedScore = BurstScore x max(DuplicateShare, NewAccountShare):
+	// a burst carried by copies or fresh accounts (same z-like scale).
 	CoordinatedScore float64
 }
 
@@ -123,9 +129,10 @@ func AggregateInterval(token string, posts []ScoredPost, start, end time.Time, o
 	if minutes > 0 {
 		a.PerMinute = float64(a.Volume) / minutes
 	}
-	a.RateRatio = a.PerMinute / math.Max(a.BaselinePerMinute, opt.MinBaselinePerMinute)
-	if a.RateRatio > 1 {
-		a.BurstScore = math.Min(1, math.Log2(a.RateRatio)/4)
+	rate := math.Max(a.BaselinePerMinute, opt.MinBaselinePerMinute)
+	a.RateRatio = a.PerMinute / rate
+	if lambda := rate * minutes; float64(a.Volume) > lambda {
+		a.BurstScore = (float64(a.Volume) - lambda) / math.Sqrt(math.Max(lambda, 1))
 	}
 	if a.Volume == 0 {
 		return a
@@ -234,4 +241,14 @@ func dedupKey(text string) string {
 		}
 	}
 	return b.String()
+}
+
+// Canonical converts the aggregate to the row the store keeps.
+func (a Aggregate) Canonical() analytics.SentimentAggregate {
+	return analytics.SentimentAggregate{
+		Token: a.Token, IntervalStart: a.Start, IntervalEnd: a.End,
+		Volume: a.Volume, UniqueAuthors: a.UniqueAuthors,
+		MeanCompound: a.MeanCompound, ReachWeightedCompound: a.ReachWeightedCompound,
+		BullishRatio: a.BullishRatio, SpamShare: a.SpamShare, BurstScore: a.BurstScore,
+	}
 }

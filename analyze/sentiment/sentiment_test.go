@@ -333,10 +333,10 @@ func TestAggregateInterval(t *testing.T) {
 		PerMinute:         0.5,
 		BaselinePerMinute: 1.0 / 30,
 		RateRatio:         15,
-		BurstScore:        math.Log2(15) / 4,
+		BurstScore:        5 - 1.0/3, // (n - λ)/sqrt(max(λ,1)), λ = 10 min x 1/30 per min
 		DuplicateShare:    0.4,
 		NewAccountShare:   0.2,
-		CoordinatedScore:  math.Log2(15) / 4 * 0.4,
+		CoordinatedScore:  (5 - 1.0/3) * 0.4,
 	}
 	near := func(x, y float64) bool { return math.Abs(x-y) < 1e-9 }
 	if a.Volume != want.Volume || a.UniqueAuthors != want.UniqueAuthors || a.Bullish != want.Bullish ||
@@ -348,6 +348,10 @@ func TestAggregateInterval(t *testing.T) {
 		!near(a.DuplicateShare, want.DuplicateShare) || !near(a.NewAccountShare, want.NewAccountShare) ||
 		!near(a.CoordinatedScore, want.CoordinatedScore) {
 		t.Errorf("aggregate\n got %+v\nwant %+v", a, want)
+	}
+
+	if c := a.Canonical(); c.Token != "PEPE" || c.Volume != 5 || c.BurstScore != a.BurstScore || !c.IntervalEnd.Equal(end) {
+		t.Errorf("Canonical: %+v", c)
 	}
 
 	all := AggregateTokens(posts, start, end, AggregateOptions{})
