@@ -386,3 +386,28 @@ func TestRejectedPagesAreKeptApart(t *testing.T) {
 		t.Fatalf("rejected object: %+v %v", obj.Meta, err)
 	}
 }
+
+func TestEntriesTableAndCat(t *testing.T) {
+	z := memZone(t)
+	ctx := context.Background()
+	body := sample(t, "api-samples", "etherscan", "rotki", "tokentx_ok_1466b.json")
+	fetched := time.Date(2024, 5, 1, 1, 0, 3, 0, time.UTC)
+	key, _, _ := z.Put(ctx, Object{Meta: Meta{Source: "etherscan.tokentx", Token: tokA, Interval: ivH0, Status: 200, FetchedAt: fetched,
+		ContentType: "application/json", URL: "https://api.etherscan.io/v2/api?apikey=REDACTED"}, Body: body})
+	entries, err := z.Entries(ctx, Filter{})
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("entries = %v, %v", entries, err)
+	}
+	e := entries[0]
+	if e.Key != key || e.Source != "etherscan.tokentx" || !e.FetchedAt.Equal(fetched) || e.SHA256 != sha(body) || e.Size != int64(len(body)) || e.StoredBytes == 0 {
+		t.Fatalf("entry = %+v", e)
+	}
+	var tbl strings.Builder
+	if err := WriteTable(&tbl, entries); err != nil || !strings.Contains(tbl.String(), "etherscan.tokentx") || !strings.Contains(tbl.String(), key) {
+		t.Fatalf("table:\n%s", tbl.String())
+	}
+	var out bytes.Buffer
+	if err := z.Cat(ctx, key, &out); err != nil || !bytes.Equal(out.Bytes(), body) {
+		t.Fatalf("cat: %v", err)
+	}
+}

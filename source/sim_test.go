@@ -1,6 +1,7 @@
 package source_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"memepipe/clean"
 	"memepipe/pipeline"
 	"memepipe/raw"
 	"memepipe/sim"
@@ -127,6 +129,44 @@ func TestCollectorsAgainstSimulator(t *testing.T) {
 			t.Fatalf("zone holds %d objects, collectors stored %d", n, total.RawNew)
 		}
 	}
+	// The cleaners read what the collectors kept: every accepted page of a
+	// source with a parser parses. Known mismatches between the simulator
+	// and a parser (not the collectors' business) are logged, not failed.
+	mismatch := map[string]string{
+		"scrape.coinmarketcap": "clean reads CoinMarketCap's script#__NEXT_DATA__; the simulator's pages carry only the <dt>/<dd> statistics block (which scrape.Extract reads)",
+	}
+	parsed := map[string]int{}
+	for info, err := range zone.List(context.Background(), raw.Filter{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := clean.ParserFor(info.Meta.Source); !ok {
+			parsed[info.Meta.Source+" (no parser)"]++
+			continue
+		}
+		obj, err := zone.Get(context.Background(), info.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, _ := tokens.ByAddress("ethereum", "")
+		for _, tk := range tokens {
+			if tk.Key() == obj.Token {
+				tok = tk
+			}
+		}
+		_, err = clean.Parse(context.Background(), clean.Input{Source: obj.Source, Key: obj.Key, Body: bytes.NewReader(obj.Body),
+			FetchedAt: obj.FetchedAt, URL: obj.URL, Token: &tok, Watchlist: tokens})
+		if _, upstream := clean.AsUpstream(err); err != nil && !upstream {
+			if why, known := mismatch[obj.Source]; known {
+				parsed[obj.Source+" (known mismatch)"]++
+				t.Logf("KNOWN MISMATCH %s: %s", obj.Source, why)
+				continue
+			}
+			t.Errorf("clean cannot parse %s: %v", obj.Key, err)
+		}
+		parsed[obj.Source]++
+	}
+	t.Logf("parsed by clean: %v", parsed)
 	t.Logf("served %d requests, %d with 5xx", served.Load(), failed.Load())
 	t.Logf("%d tokens: %d pages kept (%d new), %d records, %d retries, fake time spent %s", len(tokens), total.Requests, total.RawNew,
 		total.Records, strings.Count(logs.String(), "http retry"), clock.Now().Sub(now))
@@ -143,4 +183,12 @@ func (r *statusRecorder) Flush() {
 	if f, ok := r.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
+}
+
+// countRequests wraps the simulator to count the requests it serves.
+func countRequests(s *sim.Sim, n *int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		atomic.AddInt64(n, 1)
+		s.Handler().ServeHTTP(w, r)
+	})
 }

@@ -567,10 +567,12 @@ func resetTime(h http.Header) time.Time {
 }
 
 // notePause pauses the whole budget when a successful answer says it is
-// spent (x-rate-limit-remaining: 0), so the next request does not earn a 429.
+// spent (x-rate-limit-remaining: 0), so the next request does not earn a
+// 429. A client with limits off (benchmarks, the simulator) skips this
+// courtesy; a 429 is still honoured.
 func (c *Client) notePause(resp *http.Response, now time.Time) {
 	rem := strings.TrimSpace(resp.Header.Get("X-Rate-Limit-Remaining"))
-	if rem != "0" {
+	if rem != "0" || c.cfg.Limit.unlimited() {
 		return
 	}
 	if reset := resetTime(resp.Header); reset.After(now) && reset.Sub(now) <= c.cfg.Retry.MaxWait {

@@ -365,7 +365,7 @@ func TestServerPauseBeyondMaxWaitFailsTransient(t *testing.T) {
 // until the reset, instead of spending a request on a 429.
 func TestRemainingZeroPausesBudget(t *testing.T) {
 	reset := t0.Add(10 * time.Minute)
-	e := newEnv(t, Config{},
+	e := newEnv(t, Config{Limit: XRecentSearch},
 		step{header: map[string]string{"x-rate-limit-remaining": "0", "x-rate-limit-reset": strconv.FormatInt(reset.Unix(), 10)}, body: "a"},
 		step{body: "b"})
 	for range 2 {
@@ -378,6 +378,17 @@ func TestRemainingZeroPausesBudget(t *testing.T) {
 	}
 	if len(e.metrics.waits) != 1 || e.metrics.waits[0] != 10*time.Minute {
 		t.Fatalf("rate-limit waits = %v", e.metrics.waits)
+	}
+	// With limits off the hint is not acted on (a 429 still would be).
+	off := newEnv(t, Config{},
+		step{header: map[string]string{"x-rate-limit-remaining": "0", "x-rate-limit-reset": strconv.FormatInt(reset.Unix(), 10)}, body: "a"})
+	for range 2 {
+		if _, err := off.get(context.Background(), Request{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !off.s.times[1].Equal(t0) {
+		t.Fatalf("limits off, second request at %s", off.s.times[1])
 	}
 }
 
