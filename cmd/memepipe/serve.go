@@ -21,6 +21,7 @@ import (
 	"memepipe/metrics"
 	"memepipe/observe"
 	"memepipe/pipeline"
+	"memepipe/raw"
 	"memepipe/schedule"
 	"memepipe/scheduler"
 	"memepipe/server"
@@ -109,9 +110,21 @@ func (a *app) serve(ctx context.Context, addr string) error {
 		return err
 	}
 	defer st.Close()
-	dags, err := tasks.Build(cfg, tasks.Deps{Config: cfg, Store: st, Logger: a.log})
+	zone, err := raw.Open(ctx, cfg.Raw)
+	if err != nil {
+		return err
+	}
+	defer zone.Close()
+	dags, err := tasks.Build(cfg, tasks.Deps{Config: cfg, Store: st, Raw: zone, Logger: a.log})
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
+	}
+	for i := range cfg.Pipelines {
+		// Scheduled runs of collectors with no tokens fail (and alert);
+		// say why once, up front.
+		if err := checkWatchlist(cfg, &cfg.Pipelines[i]); err != nil {
+			a.log.Warn(errors.Unwrap(err).Error())
+		}
 	}
 	pipes, err := schedulerPipelines(cfg, dags)
 	if err != nil {
