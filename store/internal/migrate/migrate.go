@@ -36,7 +36,7 @@ func Up(ctx context.Context, dialect goose.Dialect, db *sql.DB, fsys fs.FS, opts
 		return fmt.Errorf("migrate up: %w", err)
 	}
 	for _, r := range results {
-		slog.InfoContext(ctx, "store: applied migration", "dialect", string(dialect), "migration", r.Source.Path, "duration", r.Duration)
+		slog.DebugContext(ctx, "store: applied migration", "dialect", string(dialect), "migration", r.Source.Path, "duration", r.Duration)
 	}
 	return nil
 }

@@ -1,0 +1,105 @@
+// Command train fits the sentiment model on the labelled data in
+// ../shared/data/sentiment, writes the weights that analyze/sentiment
+// embeds, and prints the held-out evaluation next to the rule scorer and
+// VADER on the same rows.
+//
+//	go run ./analyze/sentiment/cmd/train [-seed N] [-out FILE] [-data DIR]
+//
+// VADER (github.com/jonreiter/govader, a Go port with the original lexicon)
+// is linked only into this command, as the reference; memepipe itself does
+// not use it.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/jonreiter/govader"
+
+	"memepipe/analyze/sentiment"
+	"memepipe/internal/shareddata"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "train:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	seed := flag.Uint64("seed", sentiment.DefaultSeed, "split seed")
+	out := flag.String("out", filepath.Join("analyze", "sentiment", sentiment.WeightsFileName), "weights file to write (\"\" to skip)")
+	data := flag.String("data", "", "shared data folder (default: ../shared/data from the module root, or $MEMEPIPE_SHARED_DATA)")
+	quiet := flag.Bool("q", false, "no training progress")
+	flag.Parse()
+	if *data == "" {
+		d, err := shareddata.Dir()
+		if err != nil {
+			return err
+		}
+		*data = d
+	}
+	var log io.Writer = os.Stderr
+	if *quiet {
+		log = io.Discard
+	}
+	t0 := time.Now()
+	model, rep, err := sentiment.Train(sentiment.TrainOptions{DataDir: *data, Seed: *seed, Log: log})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(log, "trained in %s\n", time.Since(t0).Round(time.Millisecond))
+	if *out != "" {
+		if err := writeAtomic(*out, model); err != nil {
+			return err
+		}
+		st, _ := os.Stat(*out)
+		fmt.Printf("wrote %s (%d bytes)\n", *out, st.Size())
+	}
+
+	fin, cry, _, err := sentiment.Datasets(*data, *seed)
+	if err != nil {
+		return err
+	}
+	vader := govader.NewSentimentIntensityAnalyzer()
+	vc := func(t string) float64 { return vader.PolarityScores(t).Compound }
+
+	fmt.Printf("\nseed %d; held-out test parts only; models fitted on train+dev\n\n", rep.Seed)
+	fmt.Printf("financial tweets (stance: bearish=negative, bullish=positive, neutral), n=%d\n", rep.Stance.Test)
+	fmt.Printf("  model  %v\n", rep.Stance.Model)
+	fmt.Printf("  rules  %v\n", rep.Stance.Rules)
+	fmt.Printf("  VADER  %v\n", sentiment.EvaluateCompound(fin.Test, vc, false))
+	fmt.Printf("  (model: l2=%g, dev macro-F1 %.3f)\n\n", rep.Stance.L2, rep.Stance.Selection)
+	fmt.Printf("crypto comments (valence: positive/negative), n=%d\n", rep.Valence.Test)
+	fmt.Printf("  model  %v\n", rep.Valence.Model)
+	fmt.Printf("  rules  %v\n", rep.Valence.Rules)
+	fmt.Printf("  VADER  %v\n", sentiment.EvaluateCompound(cry.Test, vc, true))
+	fmt.Printf("  (model: l2=%g, 5-fold cv macro-F1 on train+dev %.3f)\n\n", rep.Valence.L2, rep.Valence.Selection)
+	fmt.Printf("spam (crypto cashtag tweets), n=%d\n", rep.Spam.Test)
+	fmt.Printf("  model  %v  precision[spam]=%.3f recall[spam]=%.3f\n", rep.Spam.Model, rep.Spam.Model.Precision["spam"], rep.Spam.Model.Recall["spam"])
+	fmt.Printf("  (model: l2=%g, 5-fold cv F1[spam] on train+dev %.3f)\n", rep.Spam.L2, rep.Spam.Selection)
+	return nil
+}
+
+// writeAtomic writes the weights next to their final place and renames, so
+// an interrupted run never leaves a truncated file to be embedded.
+func writeAtomic(path string, m *sentiment.Model) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".weights-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := m.WriteTo(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
