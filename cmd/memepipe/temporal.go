@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -27,17 +26,9 @@ type temporalFlags struct {
 }
 
 func (f *temporalFlags) add(cmd *cobra.Command) {
-	def := os.Getenv("MEMEPIPE_TEMPORAL")
-	if def == "" {
-		def = "127.0.0.1:7233"
-	}
-	ns := os.Getenv("MEMEPIPE_TEMPORAL_NAMESPACE")
-	if ns == "" {
-		ns = "default"
-	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.hostPort, "temporal", def, "Temporal frontend HOST:PORT ($MEMEPIPE_TEMPORAL)")
-	fl.StringVar(&f.namespace, "namespace", ns, "Temporal namespace ($MEMEPIPE_TEMPORAL_NAMESPACE)")
+	fl.StringVar(&f.hostPort, "temporal", "127.0.0.1:7233", "Temporal frontend HOST:PORT")
+	fl.StringVar(&f.namespace, "namespace", "default", "Temporal namespace")
 	fl.StringVar(&f.taskQueue, "task-queue", mtemporal.DefaultTaskQueue, "task queue the workers poll")
 }
 
