@@ -93,7 +93,6 @@ func BenchmarkDemoPipeline(b *testing.B) {
 	}
 }
 
-
 func runOnce(b *testing.B, c client.Client, queue string, iv pipeline.Interval) {
 	wr, err := StartRun(context.Background(), c, queue, RunRequest{Pipeline: "demo", Interval: iv})
 	if err != nil {
