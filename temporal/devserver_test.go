@@ -1,45 +1,56 @@
 package temporal
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
-	"go.temporal.io/sdk/testsuite"
 )
 
 // The integration tests run against a real Temporal dev server (the
-// Temporal CLI's `server start-dev`), started once per test binary and
-// stopped in TestMain. The CLI is not downloaded (there is no internet):
+// Temporal CLI's `server start-dev`), started once per test binary on a free
+// loopback port and stopped in TestMain. The CLI is not downloaded (there is no internet):
 // .ci/run installs it with `go install github.com/temporalio/cli/cmd/temporal@v1.5.1`
 // into ~/.cache/memepipe/bin; MEMEPIPE_TEMPORAL_CLI may name another one.
 
 var (
-	devOnce   sync.Once
-	dev       *testsuite.DevServer
-	devErr    error
-	devSkip   string
-	devLog    string
-	binOnce   sync.Once
-	binPath   string
-	binErr    error
-	binDir    string
-	devLogDir string
+	devOnce     sync.Once
+	devCmd      *exec.Cmd
+	devClient   client.Client
+	devHostPort string
+	devErr      error
+	devSkip     string
+	devLog      string
+	binOnce     sync.Once
+	binPath     string
+	binErr      error
+	binDir      string
+	devLogDir   string
 )
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if dev != nil {
-		if err := dev.Stop(); err != nil {
-			fmt.Fprintln(os.Stderr, "stop temporal dev server:", err)
+	if devClient != nil {
+		devClient.Close()
+	}
+	if devCmd != nil {
+		_ = devCmd.Process.Signal(syscall.SIGINT)
+		done := make(chan struct{})
+		go func() { devCmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = devCmd.Process.Kill()
+			<-done
 		}
 	}
 	if binDir != "" {
@@ -68,8 +79,20 @@ func temporalCLI() (string, string) {
 	return "", "the Temporal CLI is not installed: .ci/run installs it (GOBIN=~/.cache/memepipe/bin go install github.com/temporalio/cli/cmd/temporal@v1.5.1), or set MEMEPIPE_TEMPORAL_CLI"
 }
 
+func freeHostPort() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
 // devServer returns a client of the shared dev server, starting it on
-// first use; it skips t when the CLI is missing.
+// first use; it skips t when the CLI is missing. The server is started as
+// the SDK's testsuite.StartDevServer does (same flags), but killed by the
+// kernel if this test binary dies (a -timeout panic), so no server outlives
+// the tests.
 func devServer(t testing.TB) client.Client {
 	t.Helper()
 	devOnce.Do(func() {
@@ -78,8 +101,7 @@ func devServer(t testing.TB) client.Client {
 			devSkip = why
 			return
 		}
-		devLogDir, devErr = os.MkdirTemp("", "memepipe-temporal-dev")
-		if devErr != nil {
+		if devLogDir, devErr = os.MkdirTemp("", "memepipe-temporal-dev"); devErr != nil {
 			return
 		}
 		devLog = filepath.Join(devLogDir, "server.log")
@@ -88,26 +110,36 @@ func devServer(t testing.TB) client.Client {
 			devErr = err
 			return
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		dev, devErr = testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
-			ExistingPath: path,
-			LogLevel:     "warn",
-			ClientOptions: &client.Options{
-				HostPort: "", // a free port on 127.0.0.1
-				Logger:   sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelWarn}))),
-			},
-			ExtraArgs: []string{
-				// The defaults poll transfer queues slowly and spread a
-				// task queue over 4 partitions: each hand-off then costs
-				// tens of milliseconds (see docs/PERFORMANCE.md).
-				"--dynamic-config-value", "history.transferProcessorMaxPollRPS=1000",
-				"--dynamic-config-value", "matching.numTaskqueueReadPartitions=1",
-				"--dynamic-config-value", "matching.numTaskqueueWritePartitions=1",
-			},
-			Stdout: f,
-			Stderr: f,
-		})
+		if devHostPort, devErr = freeHostPort(); devErr != nil {
+			return
+		}
+		host, port, _ := net.SplitHostPort(devHostPort)
+		devCmd = exec.Command(path, "server", "start-dev", "--ip", host, "--port", port, "--headless",
+			"--log-level", "warn", "--namespace", "default",
+			"--dynamic-config-value", "frontend.enableServerVersionCheck=false",
+			// The defaults poll transfer queues slowly and spread a task
+			// queue over 4 partitions: each hand-off then costs tens of
+			// milliseconds (see docs/PERFORMANCE.md).
+			"--dynamic-config-value", "history.transferProcessorMaxPollRPS=1000",
+			"--dynamic-config-value", "matching.numTaskqueueReadPartitions=1",
+			"--dynamic-config-value", "matching.numTaskqueueWritePartitions=1")
+		devCmd.Stdout, devCmd.Stderr = f, f
+		devCmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+		if devErr = devCmd.Start(); devErr != nil {
+			devCmd = nil
+			return
+		}
+		logger := sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelWarn})))
+		for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+			devClient, devErr = client.Dial(client.Options{HostPort: devHostPort, Logger: logger})
+			if devErr == nil {
+				return
+			}
+			if time.Now().After(deadline) {
+				devErr = fmt.Errorf("the dev server did not answer on %s within a minute: %w", devHostPort, devErr)
+				return
+			}
+		}
 	})
 	if devSkip != "" {
 		t.Skip(devSkip)
@@ -116,7 +148,7 @@ func devServer(t testing.TB) client.Client {
 		b, _ := os.ReadFile(devLog)
 		t.Fatalf("start the Temporal dev server: %v\n%s", devErr, b)
 	}
-	return dev.Client()
+	return devClient
 }
 
 // memepipeBinary builds cmd/memepipe once per test binary.

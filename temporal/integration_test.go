@@ -71,6 +71,7 @@ func startWorker(t *testing.T, bin, dir, config, db, hostPort, queue string) *wo
 		"--heartbeat-timeout", "2s", "--stop-timeout", "2s", "--log-format", "text", "--log-level", "info")
 	cmd.Dir = dir
 	cmd.Env = cleanEnv("MEMEPIPE_DB=" + db)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // never outlive the test
 	w := &workerProc{cmd: cmd, log: &bytes.Buffer{}}
 	cmd.Stdout, cmd.Stderr = w.log, w.log
 	if err := cmd.Start(); err != nil {
@@ -158,7 +159,7 @@ func TestTwoWorkersSurviveSIGKILL(t *testing.T) {
 		t.Fatal(err)
 	}
 	queue := randomName("fleet-")
-	hostPort := dev.FrontendHostPort()
+	hostPort := devHostPort
 	w1 := startWorker(t, bin, dir, config, db, hostPort, queue)
 	w2 := startWorker(t, bin, dir, config, db, hostPort, queue)
 	workers := map[int]*workerProc{w1.cmd.Process.Pid: w1, w2.cmd.Process.Pid: w2}
@@ -318,7 +319,7 @@ func TestSchedulesSyncFireAndDelete(t *testing.T) {
 		t.Fatal(err)
 	}
 	queue := randomName("ticker-")
-	hostPort := dev.FrontendHostPort()
+	hostPort := devHostPort
 	env := []string{"MEMEPIPE_DB=" + db}
 	sync := func() string {
 		out, code := run(t, bin, dir, env, "schedules", "sync", "--config", config, "--temporal", hostPort, "--task-queue", queue)
