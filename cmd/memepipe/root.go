@@ -141,6 +141,7 @@ Exit codes: 0 success, 1 the run failed (or the command could not do its job),
 	root.AddCommand(a.runCommand(), a.runsCommand(), a.configCommand(), a.versionCommand(), a.alertsCommand(), a.simCommand(), a.parseCommand(), a.exportCommand(),
 		a.workerCommand(), a.schedulesCommand(), a.temporalCommand(), a.lambdaCommand())
 	root.AddCommand(a.analyticsCommands()...)
+	root.AddCommand(a.serveCommands()...)
 	return root
 }
 
