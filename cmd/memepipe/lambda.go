@@ -45,10 +45,11 @@ function's environment as usual.`,
 				return err
 			}
 			defer st.Close()
-			dags, err := a.buildDAGs(cfg, st)
+			dags, closeDAGs, err := a.buildDAGs(ctx, cfg, st)
 			if err != nil {
 				return err
 			}
+			defer closeDAGs()
 			owner := os.Getenv("AWS_LAMBDA_LOG_STREAM_NAME")
 			if owner == "" {
 				owner = engine.DefaultOwner()

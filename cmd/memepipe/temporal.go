@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"memepipe/config"
 	"memepipe/engine"
 	"memepipe/pipeline"
+	"memepipe/raw"
 	"memepipe/store"
 	"memepipe/store/open"
 	"memepipe/tasks"
@@ -45,13 +47,22 @@ func (a *app) dialTemporal(f temporalFlags) (client.Client, error) {
 }
 
 // buildDAGs builds every configured pipeline with the task dependencies a
-// worker or a Lambda function gives its tasks.
-func (a *app) buildDAGs(cfg *config.Config, st store.Store) (map[string]*pipeline.DAG, error) {
-	dags, err := tasks.Build(cfg, tasks.Deps{Config: cfg, Store: st, Logger: a.log})
+// worker or a Lambda function gives its tasks: the store and the raw zone
+// (opened here, so a bad bucket URL or missing credentials fail at start,
+// not in the first task). close closes the zone.
+func (a *app) buildDAGs(ctx context.Context, cfg *config.Config, st store.Store) (dags map[string]*pipeline.DAG, close func(), err error) {
+	zone, err := raw.Open(ctx, cfg.Raw)
 	if err != nil {
-		return nil, &exitError{code: exitUsage, err: err}
+		return nil, nil, err
 	}
-	return dags, nil
+	// TODO(glue): pass the zone as tasks.Deps.Raw once the built-in
+	// collectors and cleaners land on main.
+	dags, err = tasks.Build(cfg, tasks.Deps{Config: cfg, Store: st, Logger: a.log})
+	if err != nil {
+		zone.Close()
+		return nil, nil, &exitError{code: exitUsage, err: err}
+	}
+	return dags, func() { zone.Close() }, nil
 }
 
 func (a *app) workerCommand() *cobra.Command {
@@ -89,10 +100,11 @@ without using their retry budget.`,
 				return err
 			}
 			defer st.Close()
-			dags, err := a.buildDAGs(cfg, st)
+			dags, closeDAGs, err := a.buildDAGs(ctx, cfg, st)
 			if err != nil {
 				return err
 			}
+			defer closeDAGs()
 			c, err := a.dialTemporal(tf)
 			if err != nil {
 				return err
