@@ -97,8 +97,12 @@ type Pipeline struct {
 	MaxActiveRuns int      `koanf:"max_active_runs" yaml:"max_active_runs,omitempty"`
 	Overlap       string   `koanf:"overlap" yaml:"overlap,omitempty"`
 	// SLA bounds a whole run's duration (0: none).
-	SLA   Duration `koanf:"sla" yaml:"sla,omitempty"`
-	Tasks []Task   `koanf:"tasks" yaml:"tasks"`
+	SLA Duration `koanf:"sla" yaml:"sla,omitempty"`
+	// Freshness is how old the pipeline's output may get: with no
+	// successful run ending within it, `memepipe serve` raises the stale
+	// alert (0: not watched).
+	Freshness Duration `koanf:"freshness" yaml:"freshness,omitempty"`
+	Tasks     []Task   `koanf:"tasks" yaml:"tasks"`
 }
 
 // Task is one node of a pipeline: an external program (Command) or a

@@ -163,6 +163,14 @@ pipelines:
 			`pipelines[0].tasks[0].timeout: duration 30 has no unit: write 30s, 30m or 30h`,
 			`pipelines[0].tasks[0].retry_delay: invalid duration "5x": use a number and a unit, as in 500ms, 30s, 5m, 1h30m or 7d`,
 		}},
+		{"negative windows", `
+pipelines:
+  - name: p
+    sla: -1m
+    freshness: -2h
+    tasks:
+      - {name: a, command: ["true"]}
+`, []string{`pipelines[0].sla: must not be negative`, `pipelines[0].freshness: must not be negative`}},
 		{"secrets in file", `
 sources:
   etherscan:

@@ -185,6 +185,9 @@ func validatePipeline(errs *Errors, path string, p *Pipeline, pools map[string]i
 	if p.SLA < 0 {
 		errs.Add(join(path, "sla"), "must not be negative")
 	}
+	if p.Freshness < 0 {
+		errs.Add(join(path, "freshness"), "must not be negative")
+	}
 	if _, err := time.LoadLocation(p.Timezone); err != nil {
 		errs.Add(join(path, "timezone"), "unknown time zone %q (want an IANA name such as UTC or America/New_York)", p.Timezone)
 	}

@@ -166,6 +166,11 @@ func (a *app) serve(ctx context.Context, addr string) error {
 
 	schedDone := make(chan error, 1)
 	go func() { schedDone <- sch.Run(ctx) }()
+	windows := map[string]time.Duration{}
+	for _, p := range cfg.Pipelines {
+		windows[p.Name] = p.Freshness.D()
+	}
+	go observe.Freshness{Store: st, Windows: windows, Alerts: alerting, Metrics: m, Logger: a.log}.Watch(ctx, time.Minute)
 	srvErr := srv.Serve(ctx, ln, 10*time.Second)
 	// Serve returns when ctx is done (or the listener fails): stop the
 	// scheduler too and wait for its runs to stop gracefully.
