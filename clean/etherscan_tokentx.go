@@ -38,6 +38,8 @@ func (tokenTxParser) Parse(ctx context.Context, in Input, emit Emit) error {
 	// memory stays bounded by one block's transfers.
 	var curBlock int64 = -1
 	seen := map[string]int{}
+	// Every row of a page usually has one contract: its token key once.
+	var lastContract, lastTokenKey string
 	return in.etherscanResult(ctx, func(dec *json.Decoder, path string) error {
 		var r tokenTxRow
 		if err := dec.Decode(&r); err != nil {
@@ -88,17 +90,23 @@ func (tokenTxParser) Parse(ctx context.Context, in Input, emit Emit) error {
 			curBlock = block
 			clear(seen)
 		}
-		content := hash + "|" + contract + "|" + from + "|" + to + "|" + raw.String()
+		valueRaw := raw.String()
+		content := hash + "|" + contract + "|" + from + "|" + to + "|" + valueRaw
 		occ := seen[content]
 		seen[content] = occ + 1
+		if contract != lastContract {
+			lastContract, lastTokenKey = contract, addressTokenKey(chain, contract)
+		}
+		value := evm.FormatUnits(raw, int(decimals))
+		valueFloat, _ := strconv.ParseFloat(value, 64) // = evm.UnitsFloat, without formatting twice
 		return emit(canonical.Transfer{
 			Chain: chain, TxHash: hash,
-			LogIndex:    TokenTxLogIndex(contract, from, to, raw.String(), occ),
+			LogIndex:    TokenTxLogIndex(contract, from, to, valueRaw, occ),
 			BlockNumber: block, TxIndex: txIndex, TS: ts,
-			TokenAddress: contract, Token: addressTokenKey(chain, contract),
+			TokenAddress: contract, Token: lastTokenKey,
 			FromAddress: from, ToAddress: to,
-			ValueRaw: raw.String(), Value: evm.FormatUnits(raw, int(decimals)),
-			ValueFloat: evm.UnitsFloat(raw, int(decimals)), Decimals: int(decimals),
+			ValueRaw: valueRaw, Value: value,
+			ValueFloat: valueFloat, Decimals: int(decimals),
 			Source: in.Source,
 		})
 	})
@@ -112,12 +120,35 @@ func (tokenTxParser) Parse(ctx context.Context, in Input, emit Emit) error {
 // 2^53 so JavaScript readers of the JSON keep it exact. See
 // canonical.Transfer for why a response position is not used.
 func TokenTxLogIndex(token, from, to, valueRaw string, occurrence int) int64 {
-	h := sha256.New()
-	for _, s := range []string{strings.ToLower(token), strings.ToLower(from), strings.ToLower(to), valueRaw, strconv.Itoa(occurrence)} {
-		h.Write([]byte(s))
-		h.Write([]byte{0})
+	var buf [256]byte
+	b := buf[:0]
+	for _, s := range []string{token, from, to} {
+		b = appendLower(b, s)
+		b = append(b, 0)
 	}
-	sum := h.Sum(nil)
+	b = append(b, valueRaw...)
+	b = append(b, 0)
+	b = strconv.AppendInt(b, int64(occurrence), 10)
+	b = append(b, 0)
+	sum := sha256.Sum256(b)
 	v := binary.BigEndian.Uint64(sum[:8]) >> 12 // 52 bits
 	return -int64(v) - 1
+}
+
+// appendLower appends s lower-cased as strings.ToLower would, without
+// allocating for ASCII.
+func appendLower(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return append(b, strings.ToLower(s)...)
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return b
 }

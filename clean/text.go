@@ -3,6 +3,7 @@ package clean
 import (
 	"html"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -45,26 +46,46 @@ func NormalizeTweetText(s string) string {
 	return b.String()
 }
 
-// cashtagRE matches $SYMBOL: a letter first (so "$100" is a price, not a
-// cashtag), 1-15 letters or digits, not preceded by a word character.
-var cashtagRE = regexp.MustCompile(`(?:^|[^\w$])\$([A-Za-z][A-Za-z0-9]{0,14})\b`)
-
-var addressInTextRE = regexp.MustCompile(`\b0x[0-9a-fA-F]{40}\b`)
-
 // Cashtags returns the $SYMBOLs in text, upper-case, deduplicated, in
-// first-seen order.
+// first-seen order. A cashtag is "$", a letter (so "$100" is a price, not
+// a cashtag), then up to 14 letters or digits, not preceded by a word
+// character or "$" and not followed by one (the regular expression
+// (?:^|[^\w$])\$([A-Za-z][A-Za-z0-9]{0,14})\b, scanned by hand: it runs
+// on every post and the regexp engine was a tenth of the parse).
 func Cashtags(text string) []string {
 	var out []string
-	seen := map[string]bool{}
-	for _, m := range cashtagRE.FindAllStringSubmatch(text, -1) {
-		sym := strings.ToUpper(m[1])
-		if !seen[sym] {
-			seen[sym] = true
+	for i := 0; i < len(text); i++ {
+		if text[i] != '$' {
+			continue
+		}
+		if i > 0 && (isWordByte(text[i-1]) || text[i-1] == '$') {
+			continue
+		}
+		j := i + 1
+		if j >= len(text) || !isLetter(text[j]) {
+			continue
+		}
+		for j < len(text) && (isLetter(text[j]) || text[j] >= '0' && text[j] <= '9') {
+			j++
+		}
+		if j-i-1 > 15 || j < len(text) && text[j] == '_' {
+			continue // longer than a symbol, or running into a word
+		}
+		sym := strings.ToUpper(text[i+1 : j])
+		if !slices.Contains(out, sym) {
 			out = append(out, sym)
 		}
+		i = j - 1
 	}
 	return out
 }
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// isWordByte is \w of Go's regexp: ASCII letters, digits and underscore.
+func isWordByte(c byte) bool { return isLetter(c) || c >= '0' && c <= '9' || c == '_' }
+
+var addressInTextRE = regexp.MustCompile(`\b0x[0-9a-fA-F]{40}\b`)
 
 // ResolveCashtag maps a cashtag to a watchlist token. A symbol only one
 // watched token has resolves to it. A symbol several tokens share (two

@@ -1,8 +1,10 @@
 package clean
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"strconv"
 	"time"
 
@@ -48,7 +50,9 @@ type userJSON struct {
 }
 
 type searchBody struct {
-	Data     []json.RawMessage `json:"data"`
+	// Data is decoded straight into posts; when that fails, the body is
+	// decoded again post by post (rawSearchBody) to name the failing one.
+	Data     []tweetJSON `json:"data"`
 	Includes struct {
 		Users []userJSON `json:"users"`
 	} `json:"includes"`
@@ -63,6 +67,13 @@ type searchBody struct {
 	Title  string `json:"title"`
 	Detail string `json:"detail"`
 	Status int    `json:"status"`
+}
+
+// rawSearchBody is searchBody with the posts left undecoded (the outer
+// Data field hides the embedded one).
+type rawSearchBody struct {
+	searchBody
+	Data []json.RawMessage `json:"data"`
 }
 
 // snowflakeEpochMs is X's snowflake epoch (2010-11-04T01:42:54.657Z).
@@ -83,8 +94,26 @@ func SnowflakeTime(id string) (time.Time, bool) {
 // and each tweet row needs its author, so a page (at most 100 posts) is
 // held at once; pages are small by API contract.
 func (twitterSearchParser) Parse(ctx context.Context, in Input, emit Emit) error {
+	b, err := io.ReadAll(in.Body)
+	if err != nil {
+		return in.errAt("$", err)
+	}
 	var body searchBody
+	in.Body = bytes.NewReader(b)
 	if err := in.decodeWhole(&body); err != nil {
+		// Again, post by post, for the path of the post that failed (one
+		// pass over the body costs half as much as two; bad bodies are rare).
+		var rawBody rawSearchBody
+		in.Body = bytes.NewReader(b)
+		if err := in.decodeWhole(&rawBody); err != nil {
+			return err
+		}
+		for i, raw := range rawBody.Data {
+			var t tweetJSON
+			if err := json.Unmarshal(raw, &t); err != nil {
+				return in.jsonErr("$.data["+strconv.Itoa(i)+"]", err)
+			}
+		}
 		return err
 	}
 	if body.Data == nil {
@@ -112,12 +141,9 @@ func (twitterSearchParser) Parse(ctx context.Context, in Input, emit Emit) error
 	for _, u := range body.Includes.Users {
 		users[u.ID] = u
 	}
-	for i, raw := range body.Data {
+	for i := range body.Data {
 		path := "$.data[" + strconv.Itoa(i) + "]"
-		var t tweetJSON
-		if err := json.Unmarshal(raw, &t); err != nil {
-			return in.jsonErr(path, err)
-		}
+		t := &body.Data[i]
 		if _, err := strconv.ParseUint(t.ID, 10, 64); err != nil {
 			return in.errAtf(path+".id", "%q is not a tweet id", clip(t.ID, 30))
 		}

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/sha3"
 )
@@ -29,6 +30,38 @@ func Keccak256(data ...[]byte) [32]byte {
 // checksum: upstream APIs lower-case addresses, and some hand-typed configs
 // carry wrong ones; ValidChecksum tells them apart when that matters.
 func ChecksumAddress(addr string) (string, error) {
+	checksums.RLock()
+	c, ok := checksums.m[addr]
+	checksums.RUnlock()
+	if ok {
+		return c, nil
+	}
+	c, err := checksumAddress(addr)
+	if err != nil {
+		return "", err
+	}
+	checksums.Lock()
+	if len(checksums.m) >= checksumCacheSize {
+		clear(checksums.m) // crude, and enough: the hot set refills at once
+	}
+	checksums.m[addr] = c
+	checksums.Unlock()
+	return c, nil
+}
+
+// checksums caches ChecksumAddress by its input: the same addresses (the
+// token contract on every row of a page, pairs, routers, busy wallets)
+// recur across the rows of a clean, and a Keccak-256 per address is most
+// of a transfer's normalisation otherwise.
+var checksums = struct {
+	sync.RWMutex
+	m map[string]string
+}{m: map[string]string{}}
+
+// checksumCacheSize bounds the cache (about 10 MiB when full).
+const checksumCacheSize = 1 << 16
+
+func checksumAddress(addr string) (string, error) {
 	s := strings.TrimPrefix(strings.TrimPrefix(addr, "0x"), "0X")
 	if len(s) != 40 {
 		return "", fmt.Errorf("%q is not a 20-byte address (want 40 hex digits, got %d)", addr, len(s))

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"strconv"
 	"strings"
 )
 
@@ -97,17 +98,31 @@ func FormatUnits(raw *big.Int, decimals int) string {
 // UnitsFloat is raw / 10^decimals as the nearest float64, for analytics
 // that do arithmetic on amounts; FormatUnits is the exact value.
 func UnitsFloat(raw *big.Int, decimals int) float64 {
-	r := new(big.Rat).SetInt(raw)
-	if decimals > 0 {
-		r.Quo(r, new(big.Rat).SetInt(pow10(decimals)))
-	} else if decimals < 0 {
-		r.Mul(r, new(big.Rat).SetInt(pow10(-decimals)))
-	}
-	f, _ := r.Float64()
+	// ParseFloat rounds a decimal string to the nearest float64 exactly
+	// (as big.Rat's Float64 does), and costs a fraction of a Rat division
+	// with its GCD.
+	// A uint256 is far inside float64's range; for an out-of-range value
+	// ParseFloat's result (±Inf) is the nearest float64 too.
+	f, _ := strconv.ParseFloat(FormatUnits(raw, decimals), 64)
 	return f
 }
 
-func pow10(n int) *big.Int { return new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil) }
+// pow10s caches 10^n for the decimals tokens use (0..77).
+var pow10s = func() [78]*big.Int {
+	var p [78]*big.Int
+	for i := range p {
+		p[i] = new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(i)), nil)
+	}
+	return p
+}()
+
+// pow10 is 10^n; callers must not modify the result.
+func pow10(n int) *big.Int {
+	if n < len(pow10s) {
+		return pow10s[n]
+	}
+	return new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(n)), nil)
+}
 
 // truncate keeps error messages short when the bad value is a whole body.
 func truncate(s string) string {

@@ -265,11 +265,12 @@ type AnomalyFilter struct {
 // type, upserted by natural key: writing the same rows again changes
 // nothing, which is what makes cleaning and re-cleaning idempotent.
 type Canonical interface {
-	// BeginCanonical starts the write of one raw object's rows: they land
-	// together on Commit, or not at all (a parse error half-way through a
-	// streamed object rolls back what was written). On SQLite the writer
-	// holds the database's write lock until Commit or Rollback; keep one
-	// per object, not per run.
+	// BeginCanonical starts one transaction of canonical writes: what is
+	// written lands together on Commit, or not at all. On SQLite the
+	// writer holds the database's write lock until Commit or Rollback, so
+	// keep transactions short (ObjectBatch bounds them by rows and time).
+	// Many raw objects share one transaction through ObjectBatch, each
+	// object all or nothing behind a savepoint.
 	BeginCanonical(ctx context.Context) (CanonicalWriter, error)
 	// ScanCanonical streams the rows of q.Table that match q to fn, ordered
 	// by the table's time column, then its natural key. An error from fn
@@ -282,16 +283,45 @@ type Canonical interface {
 	LatestCanonical(ctx context.Context, q CanonicalQuery) (latest time.Time, ok bool, err error)
 }
 
-// CanonicalWriter writes one object's rows in one transaction.
+// CanonicalWriter writes canonical rows in one transaction.
+//
+// An error caused by the rows themselves (a value the database refuses: a
+// malformed decimal, a constraint) wraps a *RowError; the transaction is
+// then still usable after RollbackTo a savepoint taken before those rows.
+// Any other error is the database's (connection, disk, lock): roll back.
 type CanonicalWriter interface {
 	// Write upserts rows of any canonical tables by natural key. Rows are
-	// batched; within one writer a later row replaces an earlier one with
-	// the same key.
+	// buffered and sent in batches; within one writer a later row replaces
+	// an earlier one with the same key.
 	Write(ctx context.Context, rows ...canonical.Row) error
+	// Flush sends the buffered rows now, so that an error they cause
+	// surfaces here rather than at a later Write or Commit.
+	Flush(ctx context.Context) error
+	// Savepoint flushes, then marks the current point of the transaction
+	// (SQL SAVEPOINT); name is a lower-case identifier. RollbackTo
+	// discards every row written after the mark, buffered or sent, and
+	// keeps the mark; Release forgets the mark and keeps the rows.
+	Savepoint(ctx context.Context, name string) error
+	RollbackTo(ctx context.Context, name string) error
+	Release(ctx context.Context, name string) error
 	// Commit makes every written row visible at once.
 	Commit(ctx context.Context) error
 	// Rollback discards everything written; after Commit it does nothing.
 	Rollback(ctx context.Context) error
+}
+
+// RowError is a write the database refused because of the rows written,
+// not because of the database: the object they came from is bad, the
+// store is fine.
+type RowError struct{ Err error }
+
+func (e *RowError) Error() string { return e.Err.Error() }
+func (e *RowError) Unwrap() error { return e.Err }
+
+// IsRowError reports whether err was caused by the rows written.
+func IsRowError(err error) bool {
+	var re *RowError
+	return errors.As(err, &re)
 }
 
 // CanonicalQuery selects rows of one canonical table. Zero fields select all.

@@ -1,7 +1,6 @@
 package tasks
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,7 +14,6 @@ import (
 	"memepipe/clean/quality"
 	"memepipe/config"
 	"memepipe/pipeline"
-	"memepipe/raw"
 	"memepipe/store"
 	"memepipe/watchlist"
 )
@@ -40,8 +38,8 @@ import (
 // collectors fetched for it; a clean over a day picks up every hourly run
 // of that day; a longer run's objects are not half-read by a shorter one.
 //
-// Each object is parsed and upserted in one transaction: all its rows or
-// none. An object that does not parse (a body that does not match its
+// Each object's rows land all or none (see loadObjects: many objects
+// share a transaction, each behind its own savepoint). An object that does not parse (a body that does not match its
 // parser, an HTML error page stored as JSON) is counted and named in the
 // task's error with its source, raw key and JSON path, and does not stop
 // the others. The task then FAILS (permanently: the same bytes fail the
@@ -138,6 +136,8 @@ type CleanSpec struct {
 	// Log receives one line per object and a summary (nil: none).
 	Log    io.Writer
 	Checks CheckOptions
+	// Batch bounds how many objects share a transaction (zero: defaults).
+	Batch BatchLimits
 }
 
 // CheckOptions tune the table-level checks.
@@ -213,39 +213,32 @@ func CleanInterval(ctx context.Context, d Deps, spec CleanSpec) (*CleanOutcome, 
 	if err := loadTokens(ctx, d.Store, wl); err != nil {
 		return out, pipeline.Transient(err)
 	}
-	for _, src := range spec.Sources {
+	parsers := make([]clean.Parser, len(spec.Sources))
+	for i, src := range spec.Sources {
 		p, ok := clean.ParserFor(src)
 		if !ok {
 			return out, pipeline.Permanent(fmt.Errorf("clean: no parser for source %q", src))
 		}
-		for info, err := range d.Raw.List(ctx, raw.Filter{Source: src, Interval: spec.Interval}) {
-			if err != nil {
-				return out, pipeline.Transient(fmt.Errorf("clean: list raw objects of %s: %w", src, err))
-			}
-			if !within(info.Meta.Interval, spec.Interval) {
-				continue
-			}
-			out.Objects++
-			rows, err := loadObject(ctx, d, p, wl, info.Key, func(rows []canonical.Row) {
-				rowChecks.add(quality.Keys(rows))
-				rowChecks.add(quality.Ranges(rows, spec.Interval, now))
-			})
-			var serr storeError
-			switch {
-			case errors.As(err, &serr):
-				return out, pipeline.Transient(fmt.Errorf("clean: %s %s: %w", src, info.Key, serr.err))
-			case ctx.Err() != nil:
-				return out, ctx.Err()
-			case err != nil:
-				out.Failed = append(out.Failed, ObjectError{Source: src, Key: info.Key, Err: err})
-				logf("FAILED %s", out.Failed[len(out.Failed)-1])
-				continue
-			}
-			out.Loaded++
-			for t, n := range rows {
-				out.Rows[t] += n
-			}
+		parsers[i] = p
+	}
+	err := loadObjects(ctx, d, spec, parsers, wl, now, func(o *parsedObject, err error) {
+		out.Objects++
+		if err != nil {
+			out.Failed = append(out.Failed, ObjectError{Source: o.source, Key: o.key, Err: err})
+			logf("FAILED %s", out.Failed[len(out.Failed)-1])
+			return
 		}
+		out.Loaded++
+		for t, n := range o.counts {
+			out.Rows[t] += n
+		}
+		rowChecks.add(o.checks)
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return out, ctx.Err()
+		}
+		return out, pipeline.Transient(err)
 	}
 	logf("clean %s for %s: %d raw objects, %d loaded, %d failed; rows %s",
 		strings.Join(spec.Sources, ","), spec.Interval, out.Objects, out.Loaded, len(out.Failed), formatCounts(out.Rows))
@@ -292,66 +285,6 @@ func CleanInterval(ctx context.Context, d Deps, spec CleanSpec) (*CleanOutcome, 
 // within reports whether an object's interval lies inside iv.
 func within(obj, iv pipeline.Interval) bool {
 	return !obj.Start.Before(iv.Start) && !obj.End.After(iv.End)
-}
-
-// storeError marks a failure of the canonical store (as opposed to the
-// object's content): it aborts the clean and is worth retrying.
-type storeError struct{ err error }
-
-func (e storeError) Error() string { return e.err.Error() }
-
-// loadObject parses one raw object into one canonical transaction and
-// returns its rows per table. check sees the object's rows once they are
-// committed.
-func loadObject(ctx context.Context, d Deps, p clean.Parser, wl watchlist.List, key string, check func([]canonical.Row)) (map[string]int, error) {
-	obj, err := d.Raw.Get(ctx, key)
-	if err != nil {
-		return nil, err
-	}
-	in := clean.Input{
-		Source: obj.Source, Key: key, Body: bytes.NewReader(obj.Body),
-		FetchedAt: obj.FetchedAt, URL: obj.URL, Watchlist: wl,
-	}
-	if obj.Token != "" {
-		for i := range wl {
-			if wl[i].Key() == obj.Token {
-				in.Token = &wl[i]
-				break
-			}
-		}
-		if in.Token == nil && strings.Contains(obj.Token, ":") {
-			// Collected for a token since removed from the watchlist: its
-			// rows would be attached to nothing we know.
-			return nil, fmt.Errorf("collected for token %s, which is not in the watchlist", obj.Token)
-		}
-	}
-	w, err := d.Store.BeginCanonical(ctx)
-	if err != nil {
-		return nil, storeError{err}
-	}
-	var rows []canonical.Row
-	err = p.Parse(ctx, in, func(r canonical.Row) error {
-		rows = append(rows, r)
-		if err := w.Write(ctx, r); err != nil {
-			return storeError{err}
-		}
-		return nil
-	})
-	if err == nil {
-		if cerr := w.Commit(ctx); cerr != nil {
-			err = storeError{cerr}
-		}
-	}
-	if err != nil {
-		_ = w.Rollback(ctx)
-		return nil, err
-	}
-	counts := map[string]int{}
-	for _, r := range rows {
-		counts[r.Table()]++
-	}
-	check(rows)
-	return counts, nil
 }
 
 // loadTokens upserts the watchlist into the tokens table, so every token

@@ -24,6 +24,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/csv"
@@ -46,6 +47,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"memepipe/canonical"
+	"memepipe/clean"
 	"memepipe/config"
 	"memepipe/pipeline"
 	"memepipe/raw"
@@ -62,7 +64,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: clean gen|load [flags]")
+		fmt.Fprintln(os.Stderr, "usage: clean gen|load|parse [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -71,6 +73,8 @@ func main() {
 		err = gen(os.Args[2:])
 	case "load":
 		err = load(os.Args[2:])
+	case "parse":
+		err = parseOnly(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -500,4 +504,71 @@ func bulkLoad(target, table string, cols []string, csvPath string) (time.Duratio
 		return 0, fmt.Errorf("%s: %v\n%s", cmd.Path, err, out)
 	}
 	return took, nil
+}
+
+// parseOnly times the stages before the store, one object after another
+// on one goroutine: reading the raw objects (gunzip, SHA-256 check), then
+// parsing and normalising them into rows that go nowhere.
+func parseOnly(args []string) error {
+	fs := flag.NewFlagSet("parse", flag.ExitOnError)
+	dir := fs.String("dir", "", "corpus directory written by gen")
+	only := fs.String("source", "", "parse only this raw source")
+	prof := fs.String("cpuprofile", "", "write a CPU profile of the parses here")
+	fs.Parse(args)
+	ctx := context.Background()
+	b, err := os.ReadFile(filepath.Join(*dir, "corpus.json"))
+	if err != nil {
+		return err
+	}
+	var c corpus
+	if err := json.Unmarshal(b, &c); err != nil {
+		return err
+	}
+	zone, err := raw.Open(ctx, "file://"+filepath.Join(*dir, "raw"))
+	if err != nil {
+		return err
+	}
+	defer zone.Close()
+	if *prof != "" {
+		f, err := os.Create(*prof)
+		if err != nil {
+			return err
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+	fmt.Printf("%-18s %9s %10s %12s %12s\n", "source", "rows", "objects", "read obj/s", "parse rows/s")
+	for _, src := range []string{twitter.Source, etherscan.SourceTokenTx} {
+		if *only != "" && src != *only {
+			continue
+		}
+		p, _ := clean.ParserFor(src)
+		var readTook, parseTook time.Duration
+		objects, rows := 0, 0
+		for info, err := range zone.List(ctx, raw.Filter{Source: src}) {
+			if err != nil {
+				return err
+			}
+			start := time.Now()
+			obj, err := zone.Get(ctx, info.Key)
+			if err != nil {
+				return err
+			}
+			readTook += time.Since(start)
+			in := clean.Input{Source: src, Key: info.Key, Body: bytes.NewReader(obj.Body), FetchedAt: obj.FetchedAt, URL: obj.URL, Watchlist: c.Watchlist}
+			for i := range c.Watchlist {
+				if c.Watchlist[i].Key() == obj.Token {
+					in.Token = &c.Watchlist[i]
+				}
+			}
+			start = time.Now()
+			if err := p.Parse(ctx, in, func(canonical.Row) error { rows++; return nil }); err != nil {
+				return err
+			}
+			parseTook += time.Since(start)
+			objects++
+		}
+		fmt.Printf("%-18s %9d %10d %12.0f %12.0f\n", src, rows, objects, float64(objects)/readTook.Seconds(), float64(rows)/parseTook.Seconds())
+	}
+	return nil
 }

@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"memepipe/canonical"
@@ -17,9 +19,11 @@ import (
 	"memepipe/store/internal/tables"
 )
 
-// batchRows is how many rows one COPY into the staging table carries
-// before the staged rows are upserted into the table.
-const batchRows = 5000
+// batchRows is how many buffered rows make the writer send them (one COPY
+// into the staging table per table, then one upsert from it) without
+// waiting for Flush or Commit. An ObjectBatch flushes at its commit, with
+// fewer rows than this, so a batch of objects is one COPY per table.
+const batchRows = 50_000
 
 var pgDialect = tables.Postgres()
 
@@ -56,7 +60,7 @@ func (w *canonicalWriter) Write(ctx context.Context, rows ...canonical.Row) erro
 		}
 		w.batch.Add(t, r)
 		if w.batch.Len() >= batchRows {
-			if err := w.flush(ctx); err != nil {
+			if err := w.Flush(ctx); err != nil {
 				return err
 			}
 		}
@@ -64,7 +68,11 @@ func (w *canonicalWriter) Write(ctx context.Context, rows ...canonical.Row) erro
 	return nil
 }
 
-func (w *canonicalWriter) flush(ctx context.Context) error {
+// Flush copies the buffered rows into the staging tables and upserts them.
+func (w *canonicalWriter) Flush(ctx context.Context) error {
+	if w.done {
+		return errors.New("canonical: flush after commit or rollback")
+	}
 	return w.batch.Drain(func(t *tables.Table, rows []canonical.Row) error {
 		stage := stageName(t)
 		if !w.staged[t.Name] {
@@ -80,10 +88,13 @@ func (w *canonicalWriter) flush(ctx context.Context) error {
 		}
 		src := &copySource{t: t, rows: rows, i: -1}
 		if _, err := w.tx.CopyFrom(ctx, pgx.Identifier{stage}, t.Names(), src); err != nil {
-			return fmt.Errorf("canonical %s: copy %d rows: %w", t.Name, len(rows), err)
+			if src.err != nil {
+				return &store.RowError{Err: src.err}
+			}
+			return rowError(fmt.Errorf("canonical %s: copy %d rows: %w", t.Name, len(rows), err))
 		}
 		if _, err := w.tx.Exec(ctx, t.InsertFromSQL(stage)); err != nil {
-			return fmt.Errorf("canonical %s: upsert %d rows: %w", t.Name, len(rows), err)
+			return rowError(fmt.Errorf("canonical %s: upsert %d rows: %w", t.Name, len(rows), err))
 		}
 		if _, err := w.tx.Exec(ctx, "TRUNCATE "+tables.Quote(stage)); err != nil {
 			return fmt.Errorf("canonical %s: empty staging table: %w", t.Name, err)
@@ -159,11 +170,60 @@ func pgValue(c tables.Column, f reflect.Value) (any, error) {
 	return nil, fmt.Errorf("unsupported column kind %d", c.Kind)
 }
 
+// rowError marks err as the rows' fault when PostgreSQL refused them for
+// their values: SQLSTATE class 22 (data exception: a numeric out of range,
+// an invalid text) or 23 (integrity constraint violation).
+func rowError(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && (strings.HasPrefix(pe.Code, "22") || strings.HasPrefix(pe.Code, "23")) {
+		return &store.RowError{Err: err}
+	}
+	return err
+}
+
+// Savepoint flushes the buffered rows, then sets a savepoint.
+func (w *canonicalWriter) Savepoint(ctx context.Context, name string) error {
+	if err := w.Flush(ctx); err != nil {
+		return err
+	}
+	return w.exec(ctx, "SAVEPOINT", name)
+}
+
+// RollbackTo drops the buffered rows and rolls back to the savepoint. A
+// staging table created after the savepoint is gone with it: the next
+// flush creates it again (IF NOT EXISTS).
+func (w *canonicalWriter) RollbackTo(ctx context.Context, name string) error {
+	if w.done {
+		return errors.New("canonical: rollback to savepoint after commit or rollback")
+	}
+	_ = w.batch.Drain(func(*tables.Table, []canonical.Row) error { return nil })
+	clear(w.staged)
+	return w.exec(ctx, "ROLLBACK TO SAVEPOINT", name)
+}
+
+// Release forgets the savepoint.
+func (w *canonicalWriter) Release(ctx context.Context, name string) error {
+	if w.done {
+		return errors.New("canonical: release savepoint after commit or rollback")
+	}
+	return w.exec(ctx, "RELEASE SAVEPOINT", name)
+}
+
+func (w *canonicalWriter) exec(ctx context.Context, verb, name string) error {
+	if !tables.IsIdent(name) {
+		return fmt.Errorf("canonical: savepoint name %q is not a lower-case identifier", name)
+	}
+	if _, err := w.tx.Exec(ctx, verb+" "+name); err != nil {
+		return fmt.Errorf("canonical: %s %s: %w", strings.ToLower(verb), name, err)
+	}
+	return nil
+}
+
 func (w *canonicalWriter) Commit(ctx context.Context) error {
 	if w.done {
 		return errors.New("canonical: commit after commit or rollback")
 	}
-	if err := w.flush(ctx); err != nil {
+	if err := w.Flush(ctx); err != nil {
 		w.Rollback(ctx)
 		return err
 	}

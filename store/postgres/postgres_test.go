@@ -94,3 +94,7 @@ func TestOpenBadURL(t *testing.T) {
 		t.Errorf("error does not say where: %v", err)
 	}
 }
+
+func BenchmarkObjects(b *testing.B) {
+	storetest.BenchObjects(b, open(b, storetest.PostgresURL(b)))
+}

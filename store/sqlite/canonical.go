@@ -3,10 +3,16 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"time"
+
+	sqlite3 "modernc.org/sqlite"
+	sqlite3lib "modernc.org/sqlite/lib"
 
 	"memepipe/canonical"
 	"memepipe/store"
@@ -14,30 +20,50 @@ import (
 	"memepipe/store/internal/tables"
 )
 
-// batchRows is how many rows one multi-row INSERT carries: large enough to
-// amortise statement overhead, small enough to stay far under SQLite's
-// 32,766 bound parameters for the widest table.
-const batchRows = 256
+// stmtRows is how many rows one INSERT carries. One: a multi-row INSERT
+// ... ON CONFLICT inside a transaction keeps a statement journal (a copy
+// of every page it changes, to undo itself alone on a constraint error),
+// which cost more than the statement overhead it saves; a one-row INSERT
+// needs none. The statement is prepared once per transaction and run
+// through the driver directly (see canonicalWriter).
+const stmtRows = 1
 
 var sqliteDialect = tables.SQLite(func(t time.Time) any { return column.TimeText(t) })
 
-// BeginCanonical starts one object's write on the writer connection
-// (BEGIN IMMEDIATE: the write lock is taken now, not at the first write).
+// BeginCanonical starts a transaction on the writer connection (BEGIN
+// IMMEDIATE: the write lock is taken now, not at the first write).
 func (s *Store) BeginCanonical(ctx context.Context) (store.CanonicalWriter, error) {
-	tx, err := s.w.BeginTx(ctx, nil)
+	conn, err := s.w.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("canonical: begin: %w", err)
 	}
-	return &canonicalWriter{tx: tx, stmts: map[string]*sql.Stmt{}}, nil
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("canonical: begin: %w", err)
+	}
+	return &canonicalWriter{conn: conn, pending: map[string][]canonical.Row{}, stmts: map[string]driver.Stmt{}}, nil
 }
 
+// canonicalWriter buffers rows per table and upserts them with prepared
+// one-row statements, run on the driver's connection without
+// database/sql in between (sql.Conn.Raw): per row, database/sql would
+// check and convert every argument again, and watch the context with a
+// goroutine of the driver's; the writer checks the context per batch of
+// rows instead. It holds the writer connection from BEGIN to COMMIT or
+// ROLLBACK. Rows are applied in the order written, so a later row with
+// the same key updates the earlier one.
 type canonicalWriter struct {
-	tx    *sql.Tx
-	batch tables.Batches
-	stmts map[string]*sql.Stmt // full-batch statements by table
-	done  bool
-	args  []any
+	conn    *sql.Conn
+	order   []string                   // tables in first-written order
+	pending map[string][]canonical.Row // buffered rows by table
+	stmts   map[string]driver.Stmt     // each table's upsert, prepared in this transaction
+	done    bool
+	args    []driver.NamedValue
 }
+
+// writeBatch is how many rows of one table are buffered before they are
+// sent (one Raw call on the connection).
+const writeBatch = 256
 
 func (w *canonicalWriter) Write(ctx context.Context, rows ...canonical.Row) error {
 	if w.done {
@@ -48,56 +74,122 @@ func (w *canonicalWriter) Write(ctx context.Context, rows ...canonical.Row) erro
 		if err != nil {
 			return err
 		}
-		w.batch.Add(t, r)
-		if w.batch.Len() >= batchRows {
-			if err := w.flush(ctx); err != nil {
+		buf, ok := w.pending[t.Name]
+		if !ok {
+			w.order = append(w.order, t.Name)
+		}
+		buf = append(buf, r)
+		if len(buf) >= writeBatch {
+			if err := w.insert(ctx, t, buf); err != nil {
 				return err
 			}
+			clear(buf)
+			buf = buf[:0]
 		}
+		w.pending[t.Name] = buf
 	}
 	return nil
 }
 
-func (w *canonicalWriter) flush(ctx context.Context) error {
-	return w.batch.Drain(func(t *tables.Table, rows []canonical.Row) error {
-		for len(rows) > 0 {
-			n := min(len(rows), batchRows)
-			if err := w.insert(ctx, t, rows[:n]); err != nil {
+// Flush sends every buffered row.
+func (w *canonicalWriter) Flush(ctx context.Context) error {
+	if w.done {
+		return fmt.Errorf("canonical: flush after commit or rollback")
+	}
+	for _, name := range w.order {
+		buf := w.pending[name]
+		if len(buf) == 0 {
+			continue
+		}
+		t, _ := tables.ByName(name)
+		if err := w.insert(ctx, t, buf); err != nil {
+			return err
+		}
+		clear(buf)
+		w.pending[name] = buf[:0]
+	}
+	return nil
+}
+
+// discard drops the buffered rows (a rollback to a savepoint).
+func (w *canonicalWriter) discard() {
+	for name, buf := range w.pending {
+		clear(buf)
+		w.pending[name] = buf[:0]
+	}
+}
+
+func (w *canonicalWriter) insert(ctx context.Context, t *tables.Table, rows []canonical.Row) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return w.conn.Raw(func(dc any) error {
+		st, ok := w.stmts[t.Name]
+		if !ok {
+			var err error
+			st, err = dc.(driver.ConnPrepareContext).PrepareContext(context.Background(), t.InsertValuesSQL(stmtRows))
+			if err != nil {
+				return fmt.Errorf("canonical %s: prepare: %w", t.Name, err)
+			}
+			w.stmts[t.Name] = st
+		}
+		exec := st.(driver.StmtExecContext)
+		for _, r := range rows {
+			v := reflect.ValueOf(r)
+			w.args = w.args[:0]
+			for i, c := range t.Columns {
+				a, err := sqliteValue(c, c.Field(v))
+				if err != nil {
+					return &store.RowError{Err: fmt.Errorf("canonical %s %s: %s: %w", t.Name, r.Key(), c.Name, err)}
+				}
+				w.args = append(w.args, driver.NamedValue{Ordinal: i + 1, Value: a})
+			}
+			// No cancellation inside a one-row statement: the context was
+			// checked above, per batch of rows.
+			if _, err := exec.ExecContext(context.Background(), w.args); err != nil {
+				err = fmt.Errorf("canonical %s %s: upsert: %w", t.Name, r.Key(), err)
+				if isRowRefused(err) {
+					return &store.RowError{Err: err}
+				}
 				return err
 			}
-			rows = rows[n:]
 		}
+		clear(w.args) // do not keep the rows' strings alive
 		return nil
 	})
 }
 
-func (w *canonicalWriter) insert(ctx context.Context, t *tables.Table, rows []canonical.Row) error {
-	w.args = w.args[:0]
-	for _, r := range rows {
-		v := reflect.ValueOf(r)
-		for _, c := range t.Columns {
-			a, err := sqliteValue(c, c.Field(v))
-			if err != nil {
-				return fmt.Errorf("canonical %s %s: %s: %w", t.Name, r.Key(), c.Name, err)
-			}
-			w.args = append(w.args, a)
-		}
+// Savepoint flushes the buffered rows, then sets a savepoint.
+func (w *canonicalWriter) Savepoint(ctx context.Context, name string) error {
+	if err := w.Flush(ctx); err != nil {
+		return err
 	}
-	var err error
-	if len(rows) == batchRows {
-		stmt, ok := w.stmts[t.Name]
-		if !ok {
-			if stmt, err = w.tx.PrepareContext(ctx, t.InsertValuesSQL(batchRows)); err != nil {
-				return fmt.Errorf("canonical %s: prepare: %w", t.Name, err)
-			}
-			w.stmts[t.Name] = stmt
-		}
-		_, err = stmt.ExecContext(ctx, w.args...)
-	} else {
-		_, err = w.tx.ExecContext(ctx, t.InsertValuesSQL(len(rows)), w.args...)
+	return w.exec(ctx, "SAVEPOINT", name)
+}
+
+// RollbackTo drops the buffered rows and rolls back to the savepoint.
+func (w *canonicalWriter) RollbackTo(ctx context.Context, name string) error {
+	if w.done {
+		return fmt.Errorf("canonical: rollback to savepoint after commit or rollback")
 	}
-	if err != nil {
-		return fmt.Errorf("canonical %s: upsert %d rows: %w", t.Name, len(rows), err)
+	w.discard()
+	return w.exec(ctx, "ROLLBACK TO", name)
+}
+
+// Release forgets the savepoint.
+func (w *canonicalWriter) Release(ctx context.Context, name string) error {
+	if w.done {
+		return fmt.Errorf("canonical: release savepoint after commit or rollback")
+	}
+	return w.exec(ctx, "RELEASE", name)
+}
+
+func (w *canonicalWriter) exec(ctx context.Context, verb, name string) error {
+	if !tables.IsIdent(name) {
+		return fmt.Errorf("canonical: savepoint name %q is not a lower-case identifier", name)
+	}
+	if _, err := w.conn.ExecContext(ctx, verb+" "+name); err != nil {
+		return fmt.Errorf("canonical: %s %s: %w", strings.ToLower(verb), name, err)
 	}
 	return nil
 }
@@ -106,35 +198,66 @@ func (w *canonicalWriter) Commit(ctx context.Context) error {
 	if w.done {
 		return fmt.Errorf("canonical: commit after commit or rollback")
 	}
-	if err := w.flush(ctx); err != nil {
+	if err := w.Flush(ctx); err != nil {
 		w.Rollback(ctx)
 		return err
 	}
-	w.done = true
 	w.closeStmts()
-	if err := w.tx.Commit(); err != nil {
+	// Not cancellable half-way: a COMMIT either happens or is rolled back.
+	if _, err := w.conn.ExecContext(context.WithoutCancel(ctx), "COMMIT"); err != nil {
+		w.Rollback(ctx)
 		return fmt.Errorf("canonical: commit: %w", err)
 	}
-	return nil
+	w.done = true
+	return w.conn.Close()
 }
 
+// Rollback ends the transaction. It runs even when ctx is done: the
+// connection goes back to the pool and must not carry an open transaction
+// (if ROLLBACK fails, the connection is dropped instead).
 func (w *canonicalWriter) Rollback(ctx context.Context) error {
 	if w.done {
 		return nil
 	}
 	w.done = true
+	w.discard()
 	w.closeStmts()
-	if err := w.tx.Rollback(); err != nil && err != sql.ErrTxDone {
+	_, err := w.conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+	if err != nil && !strings.Contains(err.Error(), "no transaction is active") {
+		_ = w.conn.Raw(func(any) error { return driver.ErrBadConn })
+		w.conn.Close()
 		return fmt.Errorf("canonical: rollback: %w", err)
 	}
-	return nil
+	return w.conn.Close()
 }
 
+// closeStmts finalizes the transaction's prepared statements.
 func (w *canonicalWriter) closeStmts() {
-	for _, st := range w.stmts {
-		st.Close()
+	if len(w.stmts) == 0 {
+		return
 	}
-	w.stmts = nil
+	_ = w.conn.Raw(func(any) error {
+		for _, st := range w.stmts {
+			st.Close()
+		}
+		return nil
+	})
+	clear(w.stmts)
+}
+
+// isRowRefused reports whether SQLite refused a statement because of the
+// values it carried (a constraint, a type mismatch, a value too big),
+// rather than because of the database.
+func isRowRefused(err error) bool {
+	var se *sqlite3.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() & 0xff {
+	case sqlite3lib.SQLITE_CONSTRAINT, sqlite3lib.SQLITE_MISMATCH, sqlite3lib.SQLITE_TOOBIG, sqlite3lib.SQLITE_RANGE:
+		return true
+	}
+	return false
 }
 
 // sqliteValue is a column value as the driver binds it.

@@ -128,6 +128,17 @@ func dsn(path string, readOnly bool) string {
 	} else {
 		q.Add("_pragma", "journal_mode(WAL)") // persistent in the file
 		q.Set("_txlock", "immediate")
+		// Savepoint journals in memory: on disk they spill to a temporary
+		// file after 64 KiB, a write system call per page. One holds the
+		// original of each page changed under the savepoint: bounded by
+		// a batch of canonical rows (store.ObjectBatch).
+		q.Add("_pragma", "temp_store(MEMORY)")
+		// A page cache of 64 MiB (the default is 2 MiB) for the one writer
+		// connection: a batch of canonical upserts touches pages all over
+		// the tables' indexes, and when they do not fit the cache, SQLite
+		// writes dirty pages to the WAL in the middle of the transaction
+		// and again at commit. Allocated as used, not up front.
+		q.Add("_pragma", "cache_size(-65536)")
 	}
 	p := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(filepath.ToSlash(path))
 	return "file:" + p + "?" + q.Encode()

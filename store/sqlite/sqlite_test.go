@@ -131,3 +131,7 @@ func TestInMemoryRefused(t *testing.T) {
 		t.Fatal("Open(:memory:): no error")
 	}
 }
+
+func BenchmarkObjects(b *testing.B) {
+	storetest.BenchObjects(b, open(b, filepath.Join(b.TempDir(), "memepipe.db")))
+}

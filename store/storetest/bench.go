@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -115,3 +116,58 @@ func BenchCanonical(b *testing.B, s store.Store) {
 		b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "rows/s")
 	})
 }
+
+// BenchObjects measures what a clean writes, without the parsing: raw
+// objects' rows through store.ObjectBatch, batches of 20,000 rows, into a
+// growing table. Tweets come 80 to an object (an X search page), transfers
+// 1,000 (an Etherscan tokentx page). Reports rows/s.
+func BenchObjects(b *testing.B, s store.Store) {
+	ctx := context.Background()
+	run := func(b *testing.B, perObject int, row func(i int) canonical.Row) {
+		i := 0
+		for b.Loop() {
+			batch, err := store.BeginObjects(ctx, s)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for o := 0; o < benchBatchRows/perObject; o++ {
+				rows := make([]canonical.Row, perObject)
+				for j := range rows {
+					rows[j] = row(i)
+					i++
+				}
+				if err := batch.Add(ctx, fmt.Sprint(i), rows); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if failed, err := batch.Commit(ctx); err != nil || len(failed) > 0 {
+				b.Fatal(failed, err)
+			}
+		}
+		b.ReportMetric(float64(i)/b.Elapsed().Seconds(), "rows/s")
+	}
+	b.Run("Tweets80", func(b *testing.B) {
+		run(b, 80, func(i int) canonical.Row {
+			// Ids spread like snowflakes of one day, authors from a pool.
+			id := uint64(1_900_000_000_000_000_000) + uint64(i)*7_919_000_003%1_000_000_000_000
+			return canonical.Tweet{TweetID: fmt.Sprint(id), Token: fmt.Sprintf("ethereum:0x%040x", i%50),
+				AuthorID: fmt.Sprint(1000 + i%5000), AuthorUsername: fmt.Sprintf("user%d", i%5000), AuthorFollowers: canonical.I64(int64(i % 100000)),
+				CreatedAt: t0.Add(time.Duration(i) * time.Second), Text: fmt.Sprintf("$PEPE to the moon 🚀 gm frens, tweet number %d with some more words to look like a post", i),
+				Lang: "en", Retweets: canonical.I64(3), Likes: canonical.I64(40), Replies: canonical.I64(1), Quotes: canonical.I64(0),
+				Cashtags: []string{"PEPE"}, CashtagTokens: []string{"ethereum:0x6982508145454ce325ddbe47a25d4ec3d2311933"},
+				ConversationID: fmt.Sprint(id), ReferencedType: ""}
+		})
+	})
+	b.Run("Transfers1000", func(b *testing.B) {
+		run(b, 1000, func(i int) canonical.Row {
+			r := transferRow(i, int64(i)*1_000_000_007)
+			// Counterparties spread over the index like real holders.
+			r.FromAddress = fmt.Sprintf("0x%040x", uint64(i)*2_654_435_761%1_000_003)
+			r.ToAddress = fmt.Sprintf("0x%040x", uint64(i)*40_503%999_983)
+			r.TxHash = fmt.Sprintf("0x%064x", uint64(i/3)*11_400_714_819_323_198_485)
+			return r
+		})
+	})
+}
+
+var benchBatchRows = 20_000

@@ -15,6 +15,21 @@ import (
 // type names or keywords in one dialect or the other).
 func Quote(name string) string { return `"` + name + `"` }
 
+// IsIdent reports whether name is a plain lower-case SQL identifier
+// (savepoint names are written into statements unquoted).
+func IsIdent(name string) bool {
+	if name == "" || name[0] >= '0' && name[0] <= '9' {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
 func quoteAll(names []string) string {
 	q := make([]string, len(names))
 	for i, n := range names {
