@@ -53,6 +53,7 @@ func (l BatchLimits) withDefaults() BatchLimits {
 
 // parsedObject is one raw object on its way through loadObjects.
 type parsedObject struct {
+	seq         int // listing order
 	source, key string
 	parser      clean.Parser
 	rows        []canonical.Row
@@ -67,6 +68,55 @@ type parsedObject struct {
 // parseWorkers is how many objects are read and parsed at once, next to
 // the one goroutine that writes.
 func parseWorkers() int { return min(4, max(1, runtime.GOMAXPROCS(0))) }
+
+// aheadRows bounds the rows parsed and waiting for the writer. About one
+// batch: while a batch commits (PostgreSQL runs its COPY and upsert, SQLite
+// writes its WAL frames), the parsers fill the next one instead of idling.
+const aheadRows = defaultBatchRows
+
+// rowBudget holds parsed rows waiting for the writer to aheadRows. A parsed
+// object waits for room, except the one the writer needs next, which
+// always passes: otherwise later objects could fill the budget while the
+// writer waits on an earlier one.
+type rowBudget struct {
+	mu   sync.Mutex
+	cond *sync.Cond
+	used int
+	next int // seq of the object the writer needs next
+	done bool
+}
+
+func newRowBudget() *rowBudget {
+	b := &rowBudget{}
+	b.cond = sync.NewCond(&b.mu)
+	return b
+}
+
+func (b *rowBudget) acquire(seq, n int) {
+	b.mu.Lock()
+	for b.used+n > aheadRows && seq != b.next && !b.done {
+		b.cond.Wait()
+	}
+	b.used += n
+	b.mu.Unlock()
+}
+
+// taken records that the writer took object seq (now next is seq+1) and
+// its n rows left the budget.
+func (b *rowBudget) taken(seq, n int) {
+	b.mu.Lock()
+	b.next, b.used = seq+1, b.used-n
+	b.mu.Unlock()
+	b.cond.Broadcast()
+}
+
+// stop lets every waiter through (the clean is ending).
+func (b *rowBudget) stop() {
+	b.mu.Lock()
+	b.done = true
+	b.mu.Unlock()
+	b.cond.Broadcast()
+}
 
 // loadObjects streams the raw objects of spec's sources and interval into
 // the canonical store and calls report once per object, in commit order,
@@ -84,22 +134,29 @@ func parseWorkers() int { return min(4, max(1, runtime.GOMAXPROCS(0))) }
 func loadObjects(ctx context.Context, d Deps, spec CleanSpec, parsers []clean.Parser, wl watchlist.List, now time.Time, report func(*parsedObject, error)) (err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
+	budget := newRowBudget()
 	defer func() {
 		cancel()
+		budget.stop()
 		wg.Wait()
 	}()
 	workers := parseWorkers()
 	work := make(chan *parsedObject)
-	order := make(chan *parsedObject, 2*workers)
+	// The order queue only holds objects handed to a parser; the row
+	// budget is what bounds parsed rows. Its length bounds objects read
+	// ahead (a body each) when objects are small.
+	order := make(chan *parsedObject, 512)
 
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		defer close(work)
 		defer close(order)
+		seq := 0
 		for i, src := range spec.Sources {
 			for info, err := range d.Raw.List(ctx, raw.Filter{Source: src, Interval: spec.Interval}) {
-				o := &parsedObject{source: src, key: info.Key, parser: parsers[i], done: make(chan struct{})}
+				o := &parsedObject{seq: seq, source: src, key: info.Key, parser: parsers[i], done: make(chan struct{})}
+				seq++
 				if err != nil {
 					o.listErr = fmt.Errorf("clean: list raw objects of %s: %w", src, err)
 					close(o.done)
@@ -138,6 +195,7 @@ func loadObjects(ctx context.Context, d Deps, spec CleanSpec, parsers []clean.Pa
 					}
 					o.checks = append(quality.Keys(o.rows), quality.Ranges(o.rows, spec.Interval, now)...)
 				}
+				budget.acquire(o.seq, len(o.rows))
 				close(o.done)
 			}
 		}()
@@ -191,6 +249,7 @@ func loadObjects(ctx context.Context, d Deps, spec CleanSpec, parsers []clean.Pa
 			timer.Stop()
 		}
 		<-o.done
+		budget.taken(o.seq, len(o.rows))
 		if o.listErr != nil {
 			return o.listErr
 		}

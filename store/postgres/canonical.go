@@ -37,10 +37,11 @@ func (s *Store) BeginCanonical(ctx context.Context) (store.CanonicalWriter, erro
 	if err != nil {
 		return nil, fmt.Errorf("canonical: begin: %w", err)
 	}
-	return &canonicalWriter{tx: tx, staged: map[string]bool{}}, nil
+	return &canonicalWriter{s: s, tx: tx, staged: map[string]bool{}}, nil
 }
 
 type canonicalWriter struct {
+	s      *Store
 	tx     pgx.Tx
 	batch  tables.Batches
 	staged map[string]bool // staging tables known to exist in this session
@@ -74,6 +75,9 @@ func (w *canonicalWriter) Flush(ctx context.Context) error {
 		return errors.New("canonical: flush after commit or rollback")
 	}
 	return w.batch.Drain(func(t *tables.Table, rows []canonical.Row) error {
+		if ok, err := w.copyDirect(ctx, t, rows); ok || err != nil {
+			return err
+		}
 		stage := stageName(t)
 		if !w.staged[t.Name] {
 			// ON COMMIT DELETE ROWS: the staging table lives as long as the
@@ -101,6 +105,74 @@ func (w *canonicalWriter) Flush(ctx context.Context) error {
 		}
 		return nil
 	})
+}
+
+// directMinRows is the smallest flush worth trying copyDirect on: below
+// it, the two extra round trips of the savepoint cost more than staging.
+const directMinRows = 2000
+
+// directBackoff is how many flushes of a table skip copyDirect after it
+// met a key that exists (a re-clean is likely to meet more).
+const directBackoff = 16
+
+// copyDirect tries the bulk path itself: a COPY straight into the table,
+// behind a savepoint. When none of the rows' keys exist yet (the usual
+// case: a clean of new data) that is the same as the upsert, at the cost
+// of the COPY alone, without the staging table and the INSERT ... ON
+// CONFLICT that probes every key. The first row whose key exists fails the
+// COPY with a unique violation: back to the savepoint, and ok is false, so
+// the caller upserts through the staging table. Rows within one flush have
+// distinct keys (tables.Batches).
+func (w *canonicalWriter) copyDirect(ctx context.Context, t *tables.Table, rows []canonical.Row) (ok bool, err error) {
+	if len(rows) < directMinRows || !w.s.directAllowed(t.Name) {
+		return false, nil
+	}
+	if _, err := w.tx.Exec(ctx, "SAVEPOINT memepipe_copy"); err != nil {
+		return false, fmt.Errorf("canonical %s: savepoint: %w", t.Name, err)
+	}
+	src := &copySource{t: t, rows: rows, i: -1}
+	_, cerr := w.tx.CopyFrom(ctx, pgx.Identifier{t.Name}, t.Names(), src)
+	if cerr == nil {
+		if _, err := w.tx.Exec(ctx, "RELEASE SAVEPOINT memepipe_copy"); err != nil {
+			return false, fmt.Errorf("canonical %s: release savepoint: %w", t.Name, err)
+		}
+		return true, nil
+	}
+	if src.err != nil {
+		return false, &store.RowError{Err: src.err}
+	}
+	var pe *pgconn.PgError
+	if !errors.As(cerr, &pe) || pe.Code != "23505" {
+		return false, rowError(fmt.Errorf("canonical %s: copy %d rows: %w", t.Name, len(rows), cerr))
+	}
+	w.s.directMissed(t.Name)
+	if _, err := w.tx.Exec(ctx, "ROLLBACK TO SAVEPOINT memepipe_copy"); err != nil {
+		return false, fmt.Errorf("canonical %s: rollback to savepoint: %w", t.Name, err)
+	}
+	if _, err := w.tx.Exec(ctx, "RELEASE SAVEPOINT memepipe_copy"); err != nil {
+		return false, fmt.Errorf("canonical %s: release savepoint: %w", t.Name, err)
+	}
+	return false, nil
+}
+
+// directAllowed reports whether copyDirect may be tried for table now.
+func (s *Store) directAllowed(table string) bool {
+	s.directMu.Lock()
+	defer s.directMu.Unlock()
+	if n := s.directSkip[table]; n > 0 {
+		s.directSkip[table] = n - 1
+		return false
+	}
+	return true
+}
+
+func (s *Store) directMissed(table string) {
+	s.directMu.Lock()
+	defer s.directMu.Unlock()
+	if s.directSkip == nil {
+		s.directSkip = map[string]int{}
+	}
+	s.directSkip[table] = directBackoff
 }
 
 // copySource feeds rows to CopyFrom.
@@ -134,6 +206,14 @@ func (c *copySource) Next() bool {
 func (c *copySource) Values() ([]any, error) { return c.vals, nil }
 func (c *copySource) Err() error             { return c.err }
 
+// clip keeps a bad value short in an error.
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "..."
+	}
+	return s
+}
+
 // pgValue is a column value as pgx encodes it for COPY.
 func pgValue(c tables.Column, f reflect.Value) (any, error) {
 	switch c.Kind {
@@ -141,6 +221,9 @@ func pgValue(c tables.Column, f reflect.Value) (any, error) {
 		return column.Text(f.String()), nil
 	case tables.Numeric:
 		var n pgtype.Numeric
+		if !column.IsDecimal(f.String()) {
+			return nil, fmt.Errorf("%q is not a decimal", clip(f.String()))
+		}
 		if err := n.Scan(f.String()); err != nil {
 			return nil, fmt.Errorf("%q is not a decimal: %w", f.String(), err)
 		}

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io/fs"
+	"sync"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -36,6 +37,9 @@ type Store struct {
 	pool *pgxpool.Pool
 	// where names the database in errors, without the password.
 	where string
+
+	directMu   sync.Mutex
+	directSkip map[string]int // flushes left before canonical COPY goes direct again, by table
 }
 
 var _ store.Store = (*Store)(nil)

@@ -98,3 +98,13 @@ func TestOpenBadURL(t *testing.T) {
 func BenchmarkObjects(b *testing.B) {
 	storetest.BenchObjects(b, open(b, storetest.PostgresURL(b)))
 }
+
+// A process killed (SIGKILL) in the middle of a batch of objects leaves
+// the batches it committed, whole, and nothing of the one it was writing.
+func TestCrashMidBatch(t *testing.T) {
+	openStore := func(ctx context.Context, dsn string) (store.Store, error) { return postgres.Open(ctx, dsn) }
+	if storetest.CrashChild(openStore) {
+		return
+	}
+	storetest.CrashMidBatch(t, storetest.PostgresURL(t), openStore)
+}

@@ -260,12 +260,23 @@ func isRowRefused(err error) bool {
 	return false
 }
 
+// clip keeps a bad value short in an error.
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "..."
+	}
+	return s
+}
+
 // sqliteValue is a column value as the driver binds it.
 func sqliteValue(c tables.Column, f reflect.Value) (any, error) {
 	switch c.Kind {
 	case tables.Text:
 		return column.Text(f.String()), nil
 	case tables.Numeric:
+		if !column.IsDecimal(f.String()) {
+			return nil, fmt.Errorf("%q is not a decimal", clip(f.String()))
+		}
 		return f.String(), nil
 	case tables.Int:
 		return f.Int(), nil

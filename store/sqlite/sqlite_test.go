@@ -135,3 +135,14 @@ func TestInMemoryRefused(t *testing.T) {
 func BenchmarkObjects(b *testing.B) {
 	storetest.BenchObjects(b, open(b, filepath.Join(b.TempDir(), "memepipe.db")))
 }
+
+// A process killed (SIGKILL) in the middle of a batch of objects leaves
+// the batches it committed, whole, and nothing of the one it was writing;
+// the file is not left locked.
+func TestCrashMidBatch(t *testing.T) {
+	openStore := func(ctx context.Context, dsn string) (store.Store, error) { return sqlite.Open(ctx, dsn) }
+	if storetest.CrashChild(openStore) {
+		return
+	}
+	storetest.CrashMidBatch(t, filepath.Join(t.TempDir(), "memepipe.db"), openStore)
+}

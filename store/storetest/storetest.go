@@ -63,6 +63,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CanonicalAtomic", testCanonicalAtomic},
 		{"CanonicalQueries", testCanonicalQueries},
 		{"CanonicalText", testCanonicalText},
+		{"CanonicalBatchBadObject", testCanonicalBatchBadObject},
+		{"CanonicalBatchAbandoned", testCanonicalBatchAbandoned},
 		{"Checks", testChecks},
 		{"ChecksRejects", testChecksRejects},
 	}

@@ -122,3 +122,28 @@ func Text(s string) string {
 	}
 	return s
 }
+
+// IsDecimal reports whether s is an exact decimal as the canonical
+// numeric columns hold them: an optional minus, digits, and optionally a
+// point and more digits ("-12.5"; no exponent, no spaces, no NaN). Both
+// dialects refuse anything else, so a bad amount fails the same way on
+// SQLite (which would store any text) as on PostgreSQL.
+func IsDecimal(s string) bool {
+	if strings.HasPrefix(s, "-") {
+		s = s[1:]
+	}
+	intPart, frac, dot := strings.Cut(s, ".")
+	return allDigits(intPart) && (!dot || allDigits(frac))
+}
+
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -67,3 +67,14 @@ func TestText(t *testing.T) {
 		}
 	}
 }
+
+func TestIsDecimal(t *testing.T) {
+	for s, want := range map[string]bool{
+		"0": true, "12": true, "-12.5": true, "115792089237316195423570985008687907853269984665640564039457584007913129639935": true,
+		"": false, "-": false, ".5": false, "5.": false, "1e5": false, "NaN": false, " 1": false, "12x": false, "1.2.3": false, "+1": false,
+	} {
+		if got := IsDecimal(s); got != want {
+			t.Errorf("IsDecimal(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
