@@ -369,3 +369,60 @@ func equalMaps(a, b map[string]string) bool {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// Objects share transactions (store.ObjectBatch) without changing what
+// lands: one object per batch and every object in one batch give equal
+// tables, with a bad object in the middle failing alone either way.
+func TestCleanBatchingDoesNotChangeRows(t *testing.T) {
+	e := newEnv(t, 2)
+	ctx := context.Background()
+	for _, pt := range [][2]string{{"social", "collect_twitter"}, {"onchain", "collect_etherscan"}} {
+		if _, log, err := e.run(t, pt[0], pt[1]); err != nil {
+			t.Fatalf("%s: %v\n%s", pt[1], err, log)
+		}
+	}
+	good := len(e.keys(t, "twitter.search")) + len(e.keys(t, "etherscan.tokentx"))
+	tok := e.cfg.Watchlist[0]
+	if _, _, err := e.zone.Put(ctx, raw.Object{Meta: raw.Meta{Source: "twitter.search", Token: tok.Key(), Interval: e.iv,
+		URL: "https://api.x.com/2/tweets/search/recent?query=x", Status: 200, ContentType: "application/json"},
+		Body: []byte(`{"data":[{"id":"1862200000000000000","text":"gm","created_at":"2026-11-28T12:00:00.000Z"},{"id":"x","text":"bad id"}],"meta":{"result_count":2}}`)}); err != nil {
+		t.Fatal(err)
+	}
+	sources := []string{"twitter.search", "etherscan.tokentx"}
+	digests := func(st store.Store) map[string]string {
+		out := map[string]string{}
+		for _, table := range []string{canonical.TableTweets, canonical.TableTransfers} {
+			d, n, err := store.DigestCanonical(ctx, st, table)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[table] = d + " " + itoa(n)
+		}
+		return out
+	}
+	var first map[string]string
+	for i, lim := range []tasks.BatchLimits{{Rows: 1}, {Rows: 1 << 30, Age: time.Hour}, {Rows: 150}} {
+		st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "memepipe.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		deps := e.deps
+		deps.Store = st
+		out, err := tasks.CleanInterval(ctx, deps, tasks.CleanSpec{Sources: sources, Interval: e.iv, Batch: lim})
+		st.Close()
+		if err == nil || len(out.Failed) != 1 || !strings.Contains(out.Failed[0].Error(), `$.data[1].id: "x" is not a tweet id`) {
+			t.Fatalf("batch %+v: failed %v, err %v", lim, out.Failed, err)
+		}
+		if out.Objects != good+1 || out.Loaded != good || out.Rows[canonical.TableTweets] == 0 || out.Rows[canonical.TableTransfers] == 0 {
+			t.Fatalf("batch %+v: %d objects, %d loaded, rows %v", lim, out.Objects, out.Loaded, out.Rows)
+		}
+		st, _ = sqlite.Open(ctx, st.Path())
+		got := digests(st)
+		st.Close()
+		if i == 0 {
+			first = got
+		} else if !equalMaps(first, got) {
+			t.Errorf("batch %+v: tables %v, one object per batch gave %v", lim, got, first)
+		}
+	}
+}
