@@ -13,6 +13,8 @@ import (
 
 	"github.com/knadh/koanf/providers/file"
 	"github.com/knadh/koanf/v2"
+
+	"memepipe/analyze/score"
 )
 
 // DefaultsYAML is the embedded default configuration.
@@ -78,7 +80,9 @@ func Load(opts Options) (*Config, error) {
 		return nil, fmt.Errorf("embedded defaults: %w", err) // a build bug
 	}
 
-	cfg := &Config{env: env}
+	// The score's defaults live with its formula (score.Defaults, which
+	// docs/ANALYTICS.md explains); the file overrides them key by key.
+	cfg := &Config{env: env, Score: score.Defaults()}
 	fileParser := &yamlParser{lines: map[string]int{}}
 	if !opts.DefaultsOnly {
 		path, explicit := opts.Path, opts.Path != ""

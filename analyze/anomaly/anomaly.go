@@ -41,6 +41,9 @@ const (
 	KindNewHolderBurst    = "new_holder_burst"
 	KindWashCycle         = "wash_cycle"
 	KindConcentrationJump = "concentration_jump"
+	KindHolderDump        = "holder_dump"
+	KindLiquidityRemoval  = "liquidity_removal"
+	KindSocialBurst       = "social_burst"
 )
 
 // Anomaly is one detected event.

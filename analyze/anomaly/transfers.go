@@ -68,6 +68,18 @@ type TransferConfig struct {
 	// MinHolders is the least holder count for concentration to be judged
 	// (default 20): a token's first minutes always look concentrated.
 	MinHolders int
+	// DumpShare is the share of supply that one address selling into an
+	// excluded address (the pair) within DumpWindow makes a holder dump
+	// (default 0.05 over 1h): the creator's "sell rug" sells tens of
+	// percent in a few blocks, while pump wallets and ordinary sellers
+	// move around 1% each.
+	DumpShare  float64
+	DumpWindow time.Duration
+	// PartialHistory says the replay does not start at the token's first
+	// transfer (a bounded look-back): balances are then only what moved in
+	// the window, so concentration readings are meaningless and are not
+	// taken. Set Supply with it, as the mints are not in view either.
+	PartialHistory bool
 	Thresholds
 }
 
@@ -81,6 +93,9 @@ func (c TransferConfig) withDefaults() TransferConfig {
 	if c.ConcentrationEvery <= 0 {
 		c.ConcentrationEvery = time.Hour
 	}
+	if c.DumpWindow <= 0 {
+		c.DumpWindow = time.Hour
+	}
 	for _, p := range []struct {
 		v *int
 		d int
@@ -92,7 +107,7 @@ func (c TransferConfig) withDefaults() TransferConfig {
 	for _, p := range []struct {
 		v *float64
 		d float64
-	}{{&c.WhaleShare, 0.01}, {&c.ZMin, 4}, {&c.WashTolerance, 0.1}, {&c.ConcentrationJump, 0.1}} {
+	}{{&c.WhaleShare, 0.01}, {&c.ZMin, 4}, {&c.WashTolerance, 0.1}, {&c.ConcentrationJump, 0.1}, {&c.DumpShare, 0.05}} {
 		if *p.v <= 0 {
 			*p.v = p.d
 		}
@@ -108,6 +123,15 @@ type pendingTransfer struct {
 	key    string // from|to
 	amount float64
 	tx     string
+}
+
+// dumpTally is one address's sells into excluded addresses since start.
+type dumpTally struct {
+	start   time.Time
+	amount  float64
+	sells   int
+	flagged bool
+	firstTx string
 }
 
 type holderWindow struct {
@@ -129,6 +153,8 @@ type TransferDetector struct {
 	pending            []pendingTransfer            // FIFO by time, for eviction
 	recent             map[string][]pendingTransfer // from|to -> transfers in WashWindow
 	cycles             map[string]int               // a|b (sorted) -> cycles seen
+	dumps              map[string]*dumpTally        // seller -> sells in the current DumpWindow
+	lastDumpSweep      time.Time
 	lastConc           time.Time
 	conc               Concentration
 	haveConc           bool
@@ -145,6 +171,7 @@ func NewTransferDetector(cfg TransferConfig) *TransferDetector {
 		hwBase: newWindow(cfg.Baseline),
 		recent: map[string][]pendingTransfer{},
 		cycles: map[string]int{},
+		dumps:  map[string]*dumpTally{},
 	}
 }
 
@@ -185,7 +212,7 @@ func (d *TransferDetector) Push(t Transfer) ([]Anomaly, error) {
 	// before this transfer.
 	if d.lastConc.IsZero() {
 		d.lastConc = t.TS
-	} else if t.TS.Sub(d.lastConc) >= d.cfg.ConcentrationEvery {
+	} else if !d.cfg.PartialHistory && t.TS.Sub(d.lastConc) >= d.cfg.ConcentrationEvery {
 		out = append(out, d.checkConcentration(t.TS)...)
 	}
 
@@ -197,7 +224,15 @@ func (d *TransferDetector) Push(t Transfer) ([]Anomaly, error) {
 	if burn {
 		d.burned += t.Amount
 	}
-	if !mint && !burn {
+	fromEx, toEx := d.book.Excluded(from), d.book.Excluded(to)
+	if !mint && !burn && !fromEx && toEx {
+		out = append(out, d.dump(t, from, to)...)
+	}
+	// A whale transfer moves a bag between wallets. Transfers to or from
+	// the pair are trades: a big buy or sell is the trade detectors' and
+	// the dump check's business, and counting them here would make every
+	// pump wallet's buy a "whale".
+	if !mint && !burn && !fromEx && !toEx {
 		if s := d.supply(); s > 0 && t.Amount/s >= d.cfg.WhaleShare {
 			share := t.Amount / s
 			score := 4 * share / d.cfg.WhaleShare
@@ -208,10 +243,10 @@ func (d *TransferDetector) Push(t Transfer) ([]Anomaly, error) {
 				"supply_share":  round(share, 5),
 				"tx":            t.TxHash,
 				"block":         t.Block,
-				"to_excluded":   d.book.Excluded(to),
-				"from_excluded": d.book.Excluded(from),
 			}))
 		}
+	}
+	if !mint && !burn {
 		out = append(out, d.wash(t, from, to)...)
 	}
 
@@ -235,10 +270,56 @@ func (d *TransferDetector) Flush() []Anomaly {
 	if d.hw != nil {
 		out = append(out, d.closeHolderWindow(d.hw.idx+1)...)
 	}
-	if !d.last.IsZero() {
+	if !d.last.IsZero() && !d.cfg.PartialHistory {
 		out = append(out, d.checkConcentration(d.last)...)
 	}
 	return out
+}
+
+// dump tallies one address's sells into the pair over DumpWindow (from its
+// first sell in the window) and flags the address once per window when
+// they reach DumpShare of the supply: the "sell rug", a creator or insider
+// unloading a bag in a few blocks. The score is 4 at DumpShare and grows
+// with the share (8 at twice it).
+func (d *TransferDetector) dump(t Transfer, from, to string) []Anomaly {
+	s := d.supply()
+	if s <= 0 {
+		return nil
+	}
+	// Forget tallies whose window ended, at most once a window, so the
+	// map holds only recent sellers.
+	if t.TS.Sub(d.lastDumpSweep) >= d.cfg.DumpWindow {
+		for a, dt := range d.dumps {
+			if t.TS.Sub(dt.start) > d.cfg.DumpWindow {
+				delete(d.dumps, a)
+			}
+		}
+		d.lastDumpSweep = t.TS
+	}
+	dt := d.dumps[from]
+	if dt == nil || t.TS.Sub(dt.start) > d.cfg.DumpWindow {
+		dt = &dumpTally{start: t.TS, firstTx: t.TxHash}
+		d.dumps[from] = dt
+	}
+	dt.amount += t.Amount
+	dt.sells++
+	share := dt.amount / s
+	if dt.flagged || share < d.cfg.DumpShare {
+		return nil
+	}
+	dt.flagged = true
+	return []Anomaly{d.event(t.TS, KindHolderDump, 4*share/d.cfg.DumpShare, map[string]any{
+		"seller":         from,
+		"into":           to,
+		"amount":         round(dt.amount, 6),
+		"supply_share":   round(share, 5),
+		"sells":          dt.sells,
+		"since":          dt.start.UTC().Format(time.RFC3339),
+		"first_tx":       dt.firstTx,
+		"tx":             t.TxHash,
+		"block":          t.Block,
+		"window_seconds": d.cfg.DumpWindow.Seconds(),
+	})}
 }
 
 func (d *TransferDetector) closeHolderWindow(next int64) []Anomaly {

@@ -1,0 +1,151 @@
+package anomaly
+
+import (
+	"time"
+)
+
+// Post is one social post about the token (a tweet), with what the burst
+// detector needs about its author.
+type Post struct {
+	TS     time.Time
+	ID     string
+	Author string
+	// AuthorCreatedAt is when the author's account was made; zero when
+	// unknown.
+	AuthorCreatedAt time.Time
+}
+
+// PostConfig tunes the post detector. Zero fields take the defaults.
+type PostConfig struct {
+	Token string
+	// Window is the bucket posts are counted in (default 15m): bot
+	// campaigns and pump promotions post dozens of times within half an
+	// hour, which an hourly count dilutes.
+	Window time.Duration
+	// Baseline is the number of trailing windows in the robust baseline
+	// (default 96: a day of 15-minute windows, quiet ones included).
+	Baseline int
+	// MinPosts is the least count of a burst window (default 10), ZMin its
+	// robust z against the baseline (default 4).
+	MinPosts int
+	ZMin     float64
+	// NewAccountAge: an author younger than this at posting time is a new
+	// account (default 30 days); the share of posts by new accounts is in
+	// the evidence, as campaigns run on fresh accounts.
+	NewAccountAge time.Duration
+	Thresholds
+}
+
+func (c PostConfig) withDefaults() PostConfig {
+	if c.Window <= 0 {
+		c.Window = 15 * time.Minute
+	}
+	if c.NewAccountAge <= 0 {
+		c.NewAccountAge = 30 * 24 * time.Hour
+	}
+	if c.Baseline <= 0 {
+		c.Baseline = 96
+	}
+	if c.MinPosts <= 0 {
+		c.MinPosts = 10
+	}
+	if c.ZMin <= 0 {
+		c.ZMin = 4
+	}
+	if c.Thresholds == (Thresholds{}) {
+		c.Thresholds = DefaultThresholds
+	}
+	return c
+}
+
+type postWindow struct {
+	idx     int64
+	start   time.Time
+	posts   int
+	newAcct int
+	authors map[string]struct{}
+}
+
+// PostDetector finds bursts of posting about one token: a window with far
+// more posts than the trailing windows (robust z), the social side of bot
+// campaigns and pump promotions. Push posts in time order; Flush at the end.
+type PostDetector struct {
+	cfg                PostConfig
+	cur                *postWindow
+	base               *window
+	last               time.Time
+	processed, skipped int
+}
+
+// NewPostDetector returns a detector with cfg's defaults filled in.
+func NewPostDetector(cfg PostConfig) *PostDetector {
+	cfg = cfg.withDefaults()
+	return &PostDetector{cfg: cfg, base: newWindow(cfg.Baseline)}
+}
+
+// Stats reports how many posts were used and skipped.
+func (d *PostDetector) Stats() (processed, skipped int) { return d.processed, d.skipped }
+
+// Push consumes the next post and returns the events of the window it closes.
+func (d *PostDetector) Push(p Post) ([]Anomaly, error) {
+	if p.TS.IsZero() {
+		d.skipped++
+		return nil, badRow("missing time", "post %s", p.ID)
+	}
+	if p.TS.Before(d.last) {
+		d.skipped++
+		return nil, badRow("out of order", "post at %s before %s", p.TS.Format(time.RFC3339), d.last.Format(time.RFC3339))
+	}
+	d.last = p.TS
+	d.processed++
+	var out []Anomaly
+	wi := p.TS.UnixNano() / int64(d.cfg.Window)
+	if d.cur != nil && d.cur.idx != wi {
+		out = d.close(wi)
+	}
+	if d.cur == nil {
+		d.cur = &postWindow{idx: wi, start: time.Unix(0, wi*int64(d.cfg.Window)).UTC(), authors: map[string]struct{}{}}
+	}
+	d.cur.posts++
+	d.cur.authors[p.Author] = struct{}{}
+	if !p.AuthorCreatedAt.IsZero() && p.TS.Sub(p.AuthorCreatedAt) < d.cfg.NewAccountAge {
+		d.cur.newAcct++
+	}
+	return out, nil
+}
+
+// Flush closes the open window.
+func (d *PostDetector) Flush() []Anomaly {
+	if d.cur == nil {
+		return nil
+	}
+	return d.close(d.cur.idx + 1)
+}
+
+// close scores the finished window against the baseline, then pushes
+// zeros for the empty windows up to next (at most a baseline's worth), so
+// quiet time counts.
+func (d *PostDetector) close(next int64) []Anomaly {
+	w := d.cur
+	d.cur = nil
+	var out []Anomaly
+	med, scale := d.base.Median(), d.base.Scale(countFloor)
+	z := (float64(w.posts) - med) / scale
+	if w.posts >= d.cfg.MinPosts && z >= d.cfg.ZMin && d.base.Len() >= 4 {
+		out = append(out, Anomaly{Token: d.cfg.Token, TS: w.start, Kind: KindSocialBurst, Score: round(z, 3), Severity: d.cfg.Of(z),
+			Evidence: map[string]any{
+				"posts":             w.posts,
+				"authors":           len(w.authors),
+				"new_account_share": round(float64(w.newAcct)/float64(w.posts), 3),
+				"baseline_median":   med,
+				"z":                 round(z, 2),
+				"window_seconds":    d.cfg.Window.Seconds(),
+			}})
+	}
+	d.base.Push(float64(w.posts))
+	empty := min(next-w.idx-1, int64(d.cfg.Baseline))
+	for range empty {
+		d.base.Push(0)
+	}
+	return out
+}
