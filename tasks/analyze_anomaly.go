@@ -340,47 +340,115 @@ func scanTransfers(ctx context.Context, st store.Canonical, tok watchlist.Token,
 	if first == nil {
 		return nil
 	}
-	cfg := anomaly.TransferConfig{Token: key}
+	cfg := anomaly.TransferConfig{Token: key, Exclude: append([]string{}, routers...)}
 	if tok.Pair != "" {
-		cfg.Exclude = []string{tok.Pair}
+		cfg.Exclude = append(cfg.Exclude, tok.Pair)
 	}
-	if first.TS.Before(from) {
-		// A bounded replay: the supply comes from the mints and burns
-		// (transfers from and to the zero address), which the store finds
-		// by address without reading the rest.
+	// The replay covers the token's history only when the first stored
+	// transfer is its first mint and lies in the look-back; otherwise
+	// (a bounded replay, or collection that started after launch)
+	// balances are partial and the supply is looked up.
+	if first.TS.Before(from) || !strings.EqualFold(first.FromAddress, anomaly.ZeroAddress) {
 		cfg.PartialHistory = true
 		scan.PartialHistory = true
-		var minted, burned float64
-		err := st.ScanCanonical(ctx, store.CanonicalQuery{Table: canonical.TableTransfers, Token: key, Address: anomaly.ZeroAddress, To: iv.End},
-			func(r canonical.Row) error {
-				t := r.(canonical.Transfer)
-				if strings.EqualFold(t.FromAddress, anomaly.ZeroAddress) {
-					minted += t.ValueFloat
-				} else {
-					burned += t.ValueFloat
-				}
-				return nil
-			})
+		supply, err := tokenSupply(ctx, st, key, iv.End)
 		if err != nil {
 			return err
 		}
-		cfg.Supply = minted - burned
+		cfg.Supply = supply
 	} else {
 		from = first.TS
 	}
+	// Transfers in a pair Mint's or Burn's transaction move liquidity.
+	liq := map[string]bool{}
+	err := st.ScanCanonical(ctx, store.CanonicalQuery{Table: canonical.TableLiquidityEvents, Token: key, From: from, To: iv.End}, func(r canonical.Row) error {
+		liq[r.(canonical.LiquidityEvent).TxHash] = true
+		return nil
+	})
+	if err != nil {
+		return err
+	}
 	d := anomaly.NewTransferDetector(cfg)
-	err := st.ScanCanonical(ctx, store.CanonicalQuery{Table: canonical.TableTransfers, Token: key, From: from, To: iv.End}, func(r canonical.Row) error {
+	var evs []anomaly.Anomaly
+	err = st.ScanCanonical(ctx, store.CanonicalQuery{Table: canonical.TableTransfers, Token: key, From: from, To: iv.End}, func(r canonical.Row) error {
 		t := r.(canonical.Transfer)
-		evs, err := d.Push(anomaly.Transfer{TS: t.TS, Block: uint64(max(t.BlockNumber, 0)), TxHash: t.TxHash, LogIndex: int(t.LogIndex),
-			From: t.FromAddress, To: t.ToAddress, Amount: t.ValueFloat})
-		emit(evs)
+		e, err := d.Push(anomaly.Transfer{TS: t.TS, Block: uint64(max(t.BlockNumber, 0)), TxHash: t.TxHash, LogIndex: int(t.LogIndex),
+			From: t.FromAddress, To: t.ToAddress, Amount: t.ValueFloat, Liquidity: liq[t.TxHash]})
+		evs = append(evs, e...)
 		return pushed("transfers", err)
 	})
 	if err != nil {
 		return err
 	}
-	emit(d.Flush())
+	evs = append(evs, d.Flush()...)
+	emit(anomaly.DropWashLegs(evs))
 	return nil
+}
+
+// routers are the well-known DEX routers (Uniswap V2 and V3, the
+// Universal Router): tokens pass through them in multi-hop swaps, which
+// makes them neither holders nor whales.
+var routers = []string{
+	"0x7a250d5630b4cf539739df2c5dacb4c659f2488d",
+	"0xe592427a0aece92de3edee1f18e0157c05861564",
+	"0x68b3465833fb72a70ecdf485e0e4c7bd8665fc45",
+	"0x3fc91a3afd70395cd496c647d5a6cc9d4b2b7fad",
+	"0xef1c6e67703c7bd7107eed8303fbe6ec2554bf6b",
+}
+
+// tokenSupply is the token's supply as of at, for judging transfers by
+// their share of it when the replay does not see the mints: the mints less
+// the burns in the store (transfers from and to the zero address, which
+// the store finds by address), else the latest snapshot's total supply,
+// else its fully diluted value over its price (DexScreener gives both).
+// 0 when nothing says.
+func tokenSupply(ctx context.Context, st store.Canonical, key string, at time.Time) (float64, error) {
+	var minted, burned float64
+	mints := 0
+	err := st.ScanCanonical(ctx, store.CanonicalQuery{Table: canonical.TableTransfers, Token: key, Address: anomaly.ZeroAddress, To: at},
+		func(r canonical.Row) error {
+			t := r.(canonical.Transfer)
+			if strings.EqualFold(t.FromAddress, anomaly.ZeroAddress) {
+				minted += t.ValueFloat
+				mints++
+			} else {
+				burned += t.ValueFloat
+			}
+			return nil
+		})
+	if err != nil || (mints > 0 && minted > burned) {
+		return minted - burned, err
+	}
+	// Snapshots are taken when an interval is collected, after it ends:
+	// look a day past at for one (a supply moves slowly; prices do not,
+	// which is why only the ratio of one snapshot's FDV and price is used).
+	var total, fdv float64
+	var fdvAt time.Time
+	err = st.ScanCanonical(ctx, store.CanonicalQuery{Table: canonical.TableFundamentals, Token: key, To: at.Add(24 * time.Hour)}, func(r canonical.Row) error {
+		f := r.(canonical.Fundamentals)
+		if f.TotalSupply != nil && *f.TotalSupply > 0 {
+			total = *f.TotalSupply
+		}
+		if f.FDV != nil && *f.FDV > 0 {
+			fdv, fdvAt = *f.FDV, f.FetchedAt
+		}
+		return nil
+	})
+	if err != nil || total > 0 || fdv == 0 {
+		return total, err
+	}
+	var price float64
+	err = st.ScanCanonical(ctx, store.CanonicalQuery{Table: canonical.TableQuotes, Token: key, From: fdvAt, To: fdvAt.Add(time.Second)}, func(r canonical.Row) error {
+		q := r.(canonical.Quote)
+		if q.Price != nil && *q.Price > 0 && q.FetchedAt.Equal(fdvAt) {
+			price = *q.Price
+		}
+		return nil
+	})
+	if err != nil || price == 0 {
+		return 0, err
+	}
+	return fdv / price, nil
 }
 
 // scanRemovals judges the interval's Burn events by the share of the pool

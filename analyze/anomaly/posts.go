@@ -30,9 +30,12 @@ type PostConfig struct {
 	MinPosts int
 	ZMin     float64
 	// NewAccountAge: an author younger than this at posting time is a new
-	// account (default 30 days); the share of posts by new accounts is in
-	// the evidence, as campaigns run on fresh accounts.
+	// account (default 30 days). A burst in which at least BotShare of the
+	// posts (default 0.3) come from new accounts is a bot_burst: campaigns
+	// run on fresh accounts, while a burst of established accounts (news,
+	// a listing) is a social_burst.
 	NewAccountAge time.Duration
+	BotShare      float64
 	Thresholds
 }
 
@@ -52,6 +55,9 @@ func (c PostConfig) withDefaults() PostConfig {
 	if c.ZMin <= 0 {
 		c.ZMin = 4
 	}
+	if c.BotShare <= 0 {
+		c.BotShare = 0.3
+	}
 	if c.Thresholds == (Thresholds{}) {
 		c.Thresholds = DefaultThresholds
 	}
@@ -68,7 +74,8 @@ type postWindow struct {
 
 // PostDetector finds bursts of posting about one token: a window with far
 // more posts than the trailing windows (robust z), the social side of bot
-// campaigns and pump promotions. Push posts in time order; Flush at the end.
+// campaigns and pump promotions (bot_burst when new accounts carry it,
+// social_burst otherwise). Push posts in time order; Flush at the end.
 type PostDetector struct {
 	cfg                PostConfig
 	cur                *postWindow
@@ -132,11 +139,16 @@ func (d *PostDetector) close(next int64) []Anomaly {
 	med, scale := d.base.Median(), d.base.Scale(countFloor)
 	z := (float64(w.posts) - med) / scale
 	if w.posts >= d.cfg.MinPosts && z >= d.cfg.ZMin && d.base.Len() >= 4 {
-		out = append(out, Anomaly{Token: d.cfg.Token, TS: w.start, Kind: KindSocialBurst, Score: round(z, 3), Severity: d.cfg.Of(z),
+		kind := KindSocialBurst
+		newShare := float64(w.newAcct) / float64(w.posts)
+		if newShare >= d.cfg.BotShare {
+			kind = KindBotBurst
+		}
+		out = append(out, Anomaly{Token: d.cfg.Token, TS: w.start, Kind: kind, Score: round(z, 3), Severity: d.cfg.Of(z),
 			Evidence: map[string]any{
 				"posts":             w.posts,
 				"authors":           len(w.authors),
-				"new_account_share": round(float64(w.newAcct)/float64(w.posts), 3),
+				"new_account_share": round(newShare, 3),
 				"baseline_median":   med,
 				"z":                 round(z, 2),
 				"window_seconds":    d.cfg.Window.Seconds(),

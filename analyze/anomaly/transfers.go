@@ -15,6 +15,10 @@ type Transfer struct {
 	LogIndex int
 	From, To string
 	Amount   float64
+	// Liquidity marks a transfer that adds or removes pair liquidity (its
+	// transaction holds the pair's Mint or Burn): the tokens a provider
+	// deposits are not a sell, and those a removal pays out not a buy.
+	Liquidity bool
 }
 
 // Validate refuses transfers that cannot be used.
@@ -80,6 +84,10 @@ type TransferConfig struct {
 	// the window, so concentration readings are meaningless and are not
 	// taken. Set Supply with it, as the mints are not in view either.
 	PartialHistory bool
+	// LaunchWindow is how long after the first mint the minter's
+	// transfers are launch allocation (team wallets, the pool), not whale
+	// moves (default 1h). Only applies when the mint is in the replay.
+	LaunchWindow time.Duration
 	Thresholds
 }
 
@@ -95,6 +103,9 @@ func (c TransferConfig) withDefaults() TransferConfig {
 	}
 	if c.DumpWindow <= 0 {
 		c.DumpWindow = time.Hour
+	}
+	if c.LaunchWindow <= 0 {
+		c.LaunchWindow = time.Hour
 	}
 	for _, p := range []struct {
 		v *int
@@ -125,10 +136,12 @@ type pendingTransfer struct {
 	tx     string
 }
 
-// dumpTally is one address's sells into excluded addresses since start.
+// dumpTally is one address's net sells (sells into excluded addresses
+// less buys from them) since start.
 type dumpTally struct {
 	start   time.Time
-	amount  float64
+	net     float64
+	sold    float64
 	sells   int
 	flagged bool
 	firstTx string
@@ -153,8 +166,10 @@ type TransferDetector struct {
 	pending            []pendingTransfer            // FIFO by time, for eviction
 	recent             map[string][]pendingTransfer // from|to -> transfers in WashWindow
 	cycles             map[string]int               // a|b (sorted) -> cycles seen
-	dumps              map[string]*dumpTally        // seller -> sells in the current DumpWindow
+	dumps              map[string]*dumpTally        // trader -> net sells in the current DumpWindow
 	lastDumpSweep      time.Time
+	minter             string    // receiver of the first mint seen
+	mintedAt           time.Time // its time
 	lastConc           time.Time
 	conc               Concentration
 	haveConc           bool
@@ -220,33 +235,42 @@ func (d *TransferDetector) Push(t Transfer) ([]Anomaly, error) {
 	burn := IsBurnAddress(to)
 	if mint {
 		d.minted += t.Amount
+		if d.minter == "" {
+			d.minter, d.mintedAt = to, t.TS
+		}
 	}
 	if burn {
 		d.burned += t.Amount
 	}
 	fromEx, toEx := d.book.Excluded(from), d.book.Excluded(to)
-	if !mint && !burn && !fromEx && toEx {
-		out = append(out, d.dump(t, from, to)...)
+	trade := !mint && !burn && !t.Liquidity
+	if trade && !fromEx && toEx {
+		out = append(out, d.dump(t, from, to, t.Amount)...)
 	}
+	if trade && fromEx && !toEx {
+		d.dump(t, to, from, -t.Amount) // a buy offsets the buyer's sells
+	}
+	launch := d.minter != "" && from == d.minter && t.TS.Sub(d.mintedAt) < d.cfg.LaunchWindow
 	// A whale transfer moves a bag between wallets. Transfers to or from
 	// the pair are trades: a big buy or sell is the trade detectors' and
 	// the dump check's business, and counting them here would make every
-	// pump wallet's buy a "whale".
-	if !mint && !burn && !fromEx && !toEx {
+	// pump wallet's buy a "whale". The minter handing out the supply in
+	// the launch hour is allocation.
+	if trade && !fromEx && !toEx && !launch {
 		if s := d.supply(); s > 0 && t.Amount/s >= d.cfg.WhaleShare {
 			share := t.Amount / s
 			score := 4 * share / d.cfg.WhaleShare
 			out = append(out, d.event(t.TS, KindWhaleTransfer, score, map[string]any{
-				"from":          from,
-				"to":            to,
-				"amount":        t.Amount,
-				"supply_share":  round(share, 5),
-				"tx":            t.TxHash,
-				"block":         t.Block,
+				"from":         from,
+				"to":           to,
+				"amount":       t.Amount,
+				"supply_share": round(share, 5),
+				"tx":           t.TxHash,
+				"block":        t.Block,
 			}))
 		}
 	}
-	if !mint && !burn {
+	if trade {
 		out = append(out, d.wash(t, from, to)...)
 	}
 
@@ -276,18 +300,20 @@ func (d *TransferDetector) Flush() []Anomaly {
 	return out
 }
 
-// dump tallies one address's sells into the pair over DumpWindow (from its
-// first sell in the window) and flags the address once per window when
-// they reach DumpShare of the supply: the "sell rug", a creator or insider
-// unloading a bag in a few blocks. The score is 4 at DumpShare and grows
-// with the share (8 at twice it).
-func (d *TransferDetector) dump(t Transfer, from, to string) []Anomaly {
+// dump tallies one address's net sells into the pair over DumpWindow
+// (from its first trade in the window; amount > 0 a sell, < 0 a buy) and
+// flags the address once per window when they reach DumpShare of the
+// supply: the "sell rug", a creator or insider unloading a bag in a few
+// blocks. Net, because a wash trader or a pump wallet buys what it sells
+// within the hour; a creator only sells. The score is 4 at DumpShare and
+// grows with the share (8 at twice it).
+func (d *TransferDetector) dump(t Transfer, trader, pair string, amount float64) []Anomaly {
 	s := d.supply()
 	if s <= 0 {
 		return nil
 	}
 	// Forget tallies whose window ended, at most once a window, so the
-	// map holds only recent sellers.
+	// map holds only recent traders.
 	if t.TS.Sub(d.lastDumpSweep) >= d.cfg.DumpWindow {
 		for a, dt := range d.dumps {
 			if t.TS.Sub(dt.start) > d.cfg.DumpWindow {
@@ -296,22 +322,30 @@ func (d *TransferDetector) dump(t Transfer, from, to string) []Anomaly {
 		}
 		d.lastDumpSweep = t.TS
 	}
-	dt := d.dumps[from]
+	dt := d.dumps[trader]
 	if dt == nil || t.TS.Sub(dt.start) > d.cfg.DumpWindow {
-		dt = &dumpTally{start: t.TS, firstTx: t.TxHash}
-		d.dumps[from] = dt
+		dt = &dumpTally{start: t.TS}
+		d.dumps[trader] = dt
 	}
-	dt.amount += t.Amount
+	dt.net += amount
+	if amount <= 0 {
+		return nil
+	}
+	dt.sold += amount
 	dt.sells++
-	share := dt.amount / s
+	if dt.firstTx == "" {
+		dt.firstTx = t.TxHash
+	}
+	share := dt.net / s
 	if dt.flagged || share < d.cfg.DumpShare {
 		return nil
 	}
 	dt.flagged = true
 	return []Anomaly{d.event(t.TS, KindHolderDump, 4*share/d.cfg.DumpShare, map[string]any{
-		"seller":         from,
-		"into":           to,
-		"amount":         round(dt.amount, 6),
+		"seller":         trader,
+		"into":           pair,
+		"net_sold":       round(dt.net, 6),
+		"sold":           round(dt.sold, 6),
 		"supply_share":   round(share, 5),
 		"sells":          dt.sells,
 		"since":          dt.start.UTC().Format(time.RFC3339),
@@ -455,3 +489,33 @@ func (d *TransferDetector) checkConcentration(now time.Time) []Anomaly {
 
 // Concentration returns the latest concentration reading.
 func (d *TransferDetector) Concentration() Concentration { return d.book.Concentration() }
+
+// DropWashLegs removes the whale transfers that turned out to be legs of
+// a wash cycle found in the same stream (a round trip A->B->A moves no
+// bag: the wash_cycle event reports it). Events keep their order.
+func DropWashLegs(evs []Anomaly) []Anomaly {
+	legs := map[string]bool{}
+	for _, e := range evs {
+		if e.Kind != KindWashCycle {
+			continue
+		}
+		for _, k := range []string{"first_tx", "second_tx"} {
+			if tx, ok := e.Evidence[k].(string); ok && tx != "" {
+				legs[tx] = true
+			}
+		}
+	}
+	if len(legs) == 0 {
+		return evs
+	}
+	out := evs[:0:0]
+	for _, e := range evs {
+		if e.Kind == KindWhaleTransfer {
+			if tx, ok := e.Evidence["tx"].(string); ok && legs[tx] {
+				continue
+			}
+		}
+		out = append(out, e)
+	}
+	return out
+}
