@@ -253,7 +253,10 @@ func DetectAnomalies(ctx context.Context, st store.Canonical, tok watchlist.Toke
 	// Swaps: the trade detectors, and candles for the pump shape.
 	trades := anomaly.NewTradeDetector(anomaly.TradeConfig{Token: key})
 	candles := anomaly.NewCandleBuilder(opt.Candle, 0)
-	candleBars := anomaly.NewBarDetector(anomaly.BarConfig{Token: key})
+	// A meme token's pool moves 20-30% in a quarter hour on ordinary
+	// flow; announced pumps aim at multiples. A candle pump must at least
+	// rise by half.
+	candleBars := anomaly.NewBarDetector(anomaly.BarConfig{Token: key, RiseMin: 0.5})
 	pushCandles := func(bs []anomaly.Bar) {
 		for _, b := range bs {
 			evs, _ := candleBars.Push(b) // built bars are valid and in order

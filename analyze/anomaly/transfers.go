@@ -46,8 +46,9 @@ type TransferConfig struct {
 	// whales nor holders, and round trips through them are trades, not
 	// wash cycles.
 	Exclude []string
-	// WhaleShare is the share of supply from which a single transfer is a
-	// whale transfer (default 0.01, 1%); it scores 4 there and 8 at 2%.
+	// WhaleShare is the share of supply from which a single transfer
+	// between wallets (less what the sender bought on the pair in view) is
+	// a whale transfer (default 0.01, 1%); it scores 4 there and 8 at 2%.
 	WhaleShare float64
 	// HolderWindow is the window over which new holders are counted
 	// (default 1h); MinNewHolders of them (default 20) and a robust z of
@@ -136,8 +137,8 @@ type pendingTransfer struct {
 	tx     string
 }
 
-// dumpTally is one address's net sells (sells into excluded addresses
-// less buys from them) since start.
+// dumpTally is one address's sells into excluded addresses since start,
+// and the part of them beyond what it had bought (its bag).
 type dumpTally struct {
 	start   time.Time
 	net     float64
@@ -166,7 +167,8 @@ type TransferDetector struct {
 	pending            []pendingTransfer            // FIFO by time, for eviction
 	recent             map[string][]pendingTransfer // from|to -> transfers in WashWindow
 	cycles             map[string]int               // a|b (sorted) -> cycles seen
-	dumps              map[string]*dumpTally        // trader -> net sells in the current DumpWindow
+	dumps              map[string]*dumpTally        // trader -> sells in the current DumpWindow
+	bought             map[string]float64           // trader -> tokens bought from the pair and not sold yet
 	lastDumpSweep      time.Time
 	minter             string    // receiver of the first mint seen
 	mintedAt           time.Time // its time
@@ -187,6 +189,7 @@ func NewTransferDetector(cfg TransferConfig) *TransferDetector {
 		recent: map[string][]pendingTransfer{},
 		cycles: map[string]int{},
 		dumps:  map[string]*dumpTally{},
+		bought: map[string]float64{},
 	}
 }
 
@@ -245,25 +248,45 @@ func (d *TransferDetector) Push(t Transfer) ([]Anomaly, error) {
 	fromEx, toEx := d.book.Excluded(from), d.book.Excluded(to)
 	trade := !mint && !burn && !t.Liquidity
 	if trade && !fromEx && toEx {
-		out = append(out, d.dump(t, from, to, t.Amount)...)
+		out = append(out, d.dump(t, from, to)...)
 	}
 	if trade && fromEx && !toEx {
-		d.dump(t, to, from, -t.Amount) // a buy offsets the buyer's sells
+		d.bought[to] += t.Amount
 	}
 	launch := d.minter != "" && from == d.minter && t.TS.Sub(d.mintedAt) < d.cfg.LaunchWindow
 	// A whale transfer moves a bag between wallets. Transfers to or from
 	// the pair are trades: a big buy or sell is the trade detectors' and
 	// the dump check's business, and counting them here would make every
 	// pump wallet's buy a "whale". The minter handing out the supply in
-	// the launch hour is allocation.
-	if trade && !fromEx && !toEx && !launch {
-		if s := d.supply(); s > 0 && t.Amount/s >= d.cfg.WhaleShare {
-			share := t.Amount / s
+	// the launch hour is allocation. And the part of a transfer the sender
+	// bought on the pair within the replay is a buyer moving its purchase
+	// (to a cold wallet, a friend): what is flagged is a bag that was not
+	// bought in view, the team and insider allocations being moved to
+	// fresh wallets, typically before a sale.
+	if trade && !fromEx && !toEx {
+		covered := 0.0
+		if b := d.bought[from]; b > 0 {
+			covered = min(b, t.Amount)
+			if b-covered <= 1e-12*b {
+				delete(d.bought, from)
+			} else {
+				d.bought[from] = b - covered
+			}
+		}
+		if covered > 0 {
+			// Bought tokens stay bought tokens wherever they go: a round
+			// trip A->B->A of a purchase, then sold, is still trading.
+			d.bought[to] += covered
+		}
+		bag := t.Amount - covered
+		if s := d.supply(); s > 0 && !launch && bag/s >= d.cfg.WhaleShare {
+			share := bag / s
 			score := 4 * share / d.cfg.WhaleShare
 			out = append(out, d.event(t.TS, KindWhaleTransfer, score, map[string]any{
 				"from":         from,
 				"to":           to,
 				"amount":       t.Amount,
+				"bought_part":  round(covered, 6),
 				"supply_share": round(share, 5),
 				"tx":           t.TxHash,
 				"block":        t.Block,
@@ -300,20 +323,34 @@ func (d *TransferDetector) Flush() []Anomaly {
 	return out
 }
 
-// dump tallies one address's net sells into the pair over DumpWindow
-// (from its first trade in the window; amount > 0 a sell, < 0 a buy) and
-// flags the address once per window when they reach DumpShare of the
-// supply: the "sell rug", a creator or insider unloading a bag in a few
-// blocks. Net, because a wash trader or a pump wallet buys what it sells
-// within the hour; a creator only sells. The score is 4 at DumpShare and
+// dump tallies one address's sells into the pair over DumpWindow (from
+// its first sell in the window) and flags the address once per window when
+// the part of them beyond what it had bought from the pair reaches
+// DumpShare of the supply: the "sell rug", a creator or insider unloading
+// a bag it never paid for (minted, or handed out at launch). Selling what
+// one bought is trading, however large: a pump wallet's exit, a wash
+// trader's leg, a big buyer taking profit. The score is 4 at DumpShare and
 // grows with the share (8 at twice it).
-func (d *TransferDetector) dump(t Transfer, trader, pair string, amount float64) []Anomaly {
+//
+// State: the bought-and-unsold amount per buyer seen in the replay, one
+// entry per buyer like the holder book; and the tallies of the last window.
+func (d *TransferDetector) dump(t Transfer, trader, pair string) []Anomaly {
+	excess := t.Amount
+	if b := d.bought[trader]; b > 0 {
+		covered := min(b, t.Amount)
+		excess -= covered
+		if b-covered <= 1e-12*b {
+			delete(d.bought, trader)
+		} else {
+			d.bought[trader] = b - covered
+		}
+	}
 	s := d.supply()
 	if s <= 0 {
 		return nil
 	}
 	// Forget tallies whose window ended, at most once a window, so the
-	// map holds only recent traders.
+	// map holds only recent sellers.
 	if t.TS.Sub(d.lastDumpSweep) >= d.cfg.DumpWindow {
 		for a, dt := range d.dumps {
 			if t.TS.Sub(dt.start) > d.cfg.DumpWindow {
@@ -324,18 +361,12 @@ func (d *TransferDetector) dump(t Transfer, trader, pair string, amount float64)
 	}
 	dt := d.dumps[trader]
 	if dt == nil || t.TS.Sub(dt.start) > d.cfg.DumpWindow {
-		dt = &dumpTally{start: t.TS}
+		dt = &dumpTally{start: t.TS, firstTx: t.TxHash}
 		d.dumps[trader] = dt
 	}
-	dt.net += amount
-	if amount <= 0 {
-		return nil
-	}
-	dt.sold += amount
+	dt.net += excess
+	dt.sold += t.Amount
 	dt.sells++
-	if dt.firstTx == "" {
-		dt.firstTx = t.TxHash
-	}
 	share := dt.net / s
 	if dt.flagged || share < d.cfg.DumpShare {
 		return nil
@@ -344,7 +375,7 @@ func (d *TransferDetector) dump(t Transfer, trader, pair string, amount float64)
 	return []Anomaly{d.event(t.TS, KindHolderDump, 4*share/d.cfg.DumpShare, map[string]any{
 		"seller":         trader,
 		"into":           pair,
-		"net_sold":       round(dt.net, 6),
+		"unbought_sold":  round(dt.net, 6),
 		"sold":           round(dt.sold, 6),
 		"supply_share":   round(share, 5),
 		"sells":          dt.sells,
