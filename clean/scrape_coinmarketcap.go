@@ -55,9 +55,15 @@ func (coinMarketCapParser) Parse(ctx context.Context, in Input, emit Emit) error
 			return in.cmcCoinPage(dr.Detail, emit)
 		}
 	}
+	// The statistics CoinMarketCap renders into the page (dt/dd pairs), the
+	// same ones source/scrape's selectors check at collection time: pages
+	// without the Next.js data (a layout change, the simulator's pages).
+	if stats := cmcRenderedStats(doc); len(stats) > 0 {
+		return in.cmcRenderedPage(doc, stats, emit)
+	}
 	table := doc.Find("table.cmc-table")
 	if table.Length() == 0 {
-		return in.errAtf("html", "neither a coin page (__NEXT_DATA__ detailRes) nor a listing (table.cmc-table): page layout changed, or an error/captcha page")
+		return in.errAtf("html", "neither a coin page (__NEXT_DATA__ detailRes or dt/dd statistics) nor a listing (table.cmc-table): page layout changed, or an error/captcha page")
 	}
 	return in.cmcListing(ctx, table.First(), emit)
 }

@@ -103,8 +103,12 @@ type Pipeline struct {
 	MaxActiveRuns int      `koanf:"max_active_runs" yaml:"max_active_runs,omitempty"`
 	Overlap       string   `koanf:"overlap" yaml:"overlap,omitempty"`
 	// SLA bounds a whole run's duration (0: none).
-	SLA   Duration `koanf:"sla" yaml:"sla,omitempty"`
-	Tasks []Task   `koanf:"tasks" yaml:"tasks"`
+	SLA Duration `koanf:"sla" yaml:"sla,omitempty"`
+	// Freshness is how old the pipeline's output may get: with no
+	// successful run ending within it, `memepipe serve` raises the stale
+	// alert (0: not watched).
+	Freshness Duration `koanf:"freshness" yaml:"freshness,omitempty"`
+	Tasks     []Task   `koanf:"tasks" yaml:"tasks"`
 }
 
 // Task is one node of a pipeline: an external program (Command) or a
@@ -142,7 +146,11 @@ type Sources struct {
 	Twitter   Source `koanf:"twitter" yaml:"twitter"`
 	Yahoo     Source `koanf:"yahoo" yaml:"yahoo"`
 	Etherscan Source `koanf:"etherscan" yaml:"etherscan"`
-	Scrape    Source `koanf:"scrape" yaml:"scrape"`
+	// Scrape is the fundamentals pages (their URLs are in the watchlist's
+	// pages; base_url is unused unless a page URL is relative to it).
+	Scrape Source `koanf:"scrape" yaml:"scrape"`
+	// DexScreener is the DexScreener pairs API (collect.dexscreener).
+	DexScreener Source `koanf:"dexscreener" yaml:"dexscreener"`
 }
 
 // Source is one upstream API.
@@ -153,6 +161,9 @@ type Source struct {
 	Rate Rate `koanf:"rate" yaml:"rate"`
 	// Burst is how many requests may go at once before Rate paces them.
 	Burst int `koanf:"burst" yaml:"burst"`
+	// Daily caps requests per UTC day (Etherscan's free tier: 100000); 0 is
+	// none. Counted per process.
+	Daily int `koanf:"daily" yaml:"daily,omitempty"`
 	// Timeout bounds one HTTP request.
 	Timeout Duration `koanf:"timeout" yaml:"timeout"`
 }

@@ -82,9 +82,21 @@ func TestNoFileUsesEmbeddedDefaults(t *testing.T) {
 	if cfg.File != "" || cfg.DB != "./memepipe.db" || cfg.Raw != "file://./data/raw" || cfg.MaxParallel != 8 {
 		t.Errorf("file %q db %q raw %q max_parallel %d", cfg.File, cfg.DB, cfg.Raw, cfg.MaxParallel)
 	}
-	p, ok := cfg.Pipeline("demo")
-	if !ok || len(p.Tasks) != 6 {
-		t.Fatalf("demo pipeline missing or wrong: %+v", p)
+	if got := strings.Join(cfg.PipelineNames(), ","); got != "social,onchain,market,analytics" {
+		t.Fatalf("default pipelines %s", got)
+	}
+	if a, _ := cfg.Pipeline("analytics"); len(a.Tasks) != 4 || a.Tasks[3].Type != "score" || a.Tasks[3].DependsOn[0] != "risk" || len(a.Tasks[2].DependsOn) != 2 {
+		t.Fatalf("analytics pipeline: %+v", a)
+	}
+	if cfg.Score.CSVPath != "./out/integrated_scores.csv" || cfg.Score.Weights.Risk != 0.35 || cfg.Score.Caps["only_owner_sells"] != 5 {
+		t.Errorf("score config %+v", cfg.Score)
+	}
+	p, _ := cfg.Pipeline("market")
+	if len(p.Tasks) != 5 || p.Schedule != "@hourly" || p.Tasks[4].Type != "clean" || len(p.Tasks[4].DependsOn) != 4 || p.Tasks[0].Pool != "yahoo" || p.Tasks[1].Pool != "yahoo" {
+		t.Fatalf("market pipeline: %+v", p)
+	}
+	if len(cfg.Watchlist) != 0 || cfg.Sources.DexScreener.BaseURL != "https://api.dexscreener.com" || cfg.Sources.Etherscan.Daily != 100000 {
+		t.Errorf("watchlist %d tokens, dexscreener %q, etherscan daily %d", len(cfg.Watchlist), cfg.Sources.DexScreener.BaseURL, cfg.Sources.Etherscan.Daily)
 	}
 	if cfg.Sources.Twitter.Rate.String() != "450/15m" || cfg.Sources.Etherscan.Rate.PerSecond() != 3 {
 		t.Errorf("source rates %s %s", cfg.Sources.Twitter.Rate, cfg.Sources.Etherscan.Rate)
@@ -157,6 +169,14 @@ pipelines:
 			`pipelines[0].tasks[0].timeout: duration 30 has no unit: write 30s, 30m or 30h`,
 			`pipelines[0].tasks[0].retry_delay: invalid duration "5x": use a number and a unit, as in 500ms, 30s, 5m, 1h30m or 7d`,
 		}},
+		{"negative windows", `
+pipelines:
+  - name: p
+    sla: -1m
+    freshness: -2h
+    tasks:
+      - {name: a, command: ["true"]}
+`, []string{`pipelines[0].sla: must not be negative`, `pipelines[0].freshness: must not be negative`}},
 		{"secrets in file", `
 sources:
   etherscan:

@@ -25,7 +25,7 @@ var scalarEnv = []EnvVar{
 }
 
 // sourceEnvKeys are the per-source keys settable as MEMEPIPE_<SOURCE>_<KEY>.
-var sourceEnvKeys = []string{"base_url", "rate", "burst", "timeout"}
+var sourceEnvKeys = []string{"base_url", "rate", "burst", "daily", "timeout"}
 
 // childEnvPrefixes are variables memepipe sets for command tasks (and tests
 // use); seeing them in memepipe's own environment is not a typo.

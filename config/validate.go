@@ -68,6 +68,9 @@ func validate(cfg *Config, raw map[string]any) Errors {
 		if s.Burst < 0 {
 			errs.Add(join(p, "burst"), "must not be negative")
 		}
+		if s.Daily < 0 {
+			errs.Add(join(p, "daily"), "must not be negative")
+		}
 		if s.Timeout < 0 {
 			errs.Add(join(p, "timeout"), "must not be negative")
 		}
@@ -116,6 +119,8 @@ func sourceByName(s *Sources, name string) Source {
 		return s.Etherscan
 	case "scrape":
 		return s.Scrape
+	case "dexscreener":
+		return s.DexScreener
 	}
 	return Source{}
 }
@@ -190,6 +195,9 @@ func validatePipeline(errs *Errors, path string, p *Pipeline, pools map[string]i
 	}
 	if p.SLA < 0 {
 		errs.Add(join(path, "sla"), "must not be negative")
+	}
+	if p.Freshness < 0 {
+		errs.Add(join(path, "freshness"), "must not be negative")
 	}
 	if _, err := time.LoadLocation(p.Timezone); err != nil {
 		errs.Add(join(path, "timezone"), "unknown time zone %q (want an IANA name such as UTC or America/New_York)", p.Timezone)

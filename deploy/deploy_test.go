@@ -114,6 +114,9 @@ func TestEventBridgeJSON(t *testing.T) {
 		t.Fatalf("%+v", out)
 	}
 	var input map[string]string
+	if !strings.Contains(out[1].Target.Input, `"scheduled_time":"<aws.scheduler.scheduled-time>"`) {
+		t.Errorf("input %q: EventBridge substitutes the placeholder only as literal text", out[1].Target.Input)
+	}
 	if err := json.Unmarshal([]byte(out[1].Target.Input), &input); err != nil || input["pipeline"] != "market" || input["scheduled_time"] != "<aws.scheduler.scheduled-time>" {
 		t.Errorf("input %q", out[1].Target.Input)
 	}

@@ -98,12 +98,19 @@ func EventBridge(w io.Writer, ps []Pipeline, functionARN, roleARN string) error 
 		if tz == "" {
 			tz = "UTC"
 		}
-		input, _ := json.Marshal(map[string]string{"pipeline": p.Name, "scheduled_time": "<aws.scheduler.scheduled-time>"})
+		// EventBridge substitutes the literal text <aws.scheduler.scheduled-time>
+		// in Input: it must not be escaped as \u003c...\u003e, which
+		// json.Marshal does to < and > by default.
+		var ib strings.Builder
+		ienc := json.NewEncoder(&ib)
+		ienc.SetEscapeHTML(false)
+		_ = ienc.Encode(map[string]string{"pipeline": p.Name, "scheduled_time": "<aws.scheduler.scheduled-time>"})
+		input := strings.TrimSuffix(ib.String(), "\n")
 		out = append(out, Schedule{
 			Name: "memepipe-" + p.Name, ScheduleExpression: expr, ScheduleExpressionTimezone: tz,
 			FlexibleTimeWindow: FlexibleTimeWindow{Mode: "OFF"}, State: "ENABLED",
 			Description: "memepipe pipeline " + p.Name + " (" + p.Schedule + ")",
-			Target: Target{Arn: functionARN, RoleArn: roleARN, Input: string(input),
+			Target: Target{Arn: functionARN, RoleArn: roleARN, Input: input,
 				RetryPolicy: &RetryPolicy{MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 2}},
 		})
 	}

@@ -19,14 +19,18 @@ type Alerting struct {
 	Evaluator  *alert.Evaluator
 	Dispatcher *alert.Dispatcher
 	log        *slog.Logger
+	checks     store.Checks
 }
 
 // AlertingOptions configure NewAlerting.
 type AlertingOptions struct {
-	Config  alert.Config
-	Secret  alert.Secret // resolves *_env names
-	Scrub   []string     // secret values to scrub from messages
-	Store   store.Alerts
+	Config alert.Config
+	Secret alert.Secret // resolves *_env names
+	Scrub  []string     // secret values to scrub from messages
+	Store  store.Alerts
+	// Checks, when set, feeds the data-quality results a finished task
+	// stored (the clean tasks) to the quality_check rule.
+	Checks  store.Checks
 	Metrics *metrics.Metrics // optional
 	Logger  *slog.Logger
 	Now     func() time.Time
@@ -54,6 +58,7 @@ func NewAlerting(o AlertingOptions) (*Alerting, error) {
 		Evaluator:  alert.NewEvaluator(o.Config, o.Store, d.Send, o.Now),
 		Dispatcher: d,
 		log:        o.Logger,
+		checks:     o.Checks,
 	}, nil
 }
 
@@ -62,7 +67,29 @@ func (a *Alerting) Observer(dags map[string]*pipeline.DAG) func(engine.Event) {
 	if a == nil {
 		return nil
 	}
-	return Alerts(a.Evaluator, dags, a.log)
+	rules := Alerts(a.Evaluator, dags, a.log)
+	if a.checks == nil {
+		return rules
+	}
+	return func(ev engine.Event) {
+		rules(ev)
+		if ev.Kind != engine.TaskFinished || ev.TaskRun == nil {
+			return
+		}
+		ctx := context.Background()
+		rs, err := a.checks.ListChecks(ctx, store.CheckFilter{RunID: ev.Run.ID, Task: ev.TaskRun.Task})
+		if err != nil {
+			a.log.Warn("alerts: read check results", "run_id", ev.Run.ID, "task", ev.TaskRun.Task, "err", err)
+			return
+		}
+		for _, r := range rs {
+			err := a.Evaluator.QualityChecked(ctx, alert.QualityEvent{Pipeline: r.Pipeline, Dataset: r.Dataset, Check: r.Check,
+				RunID: r.RunID, Severity: r.Severity, Passed: r.Passed, Message: r.Message})
+			if err != nil {
+				a.log.Warn("alerts: quality_check rule", "dataset", r.Dataset, "check", r.Check, "err", err)
+			}
+		}
+	}
 }
 
 // Close waits up to the context's deadline for queued alerts to go out.

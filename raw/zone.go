@@ -98,7 +98,7 @@ func Open(ctx context.Context, rawURL string) (*Zone, error) {
 	if u.Scheme == "file" {
 		b, err = openFile(u)
 	} else {
-		b, err = blob.OpenBucket(ctx, rawURL)
+		b, err = blob.OpenBucket(ctx, bucketURL(u))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open raw zone %s: %w", rawURL, err)

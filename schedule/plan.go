@@ -39,7 +39,8 @@ type Policy struct {
 	Overlap       Overlap
 }
 
-func (p Policy) withDefaults() Policy {
+// WithDefaults fills unset fields with their defaults.
+func (p Policy) WithDefaults() Policy {
 	if p.CatchupWindow <= 0 {
 		p.CatchupWindow = 24 * time.Hour
 	}
@@ -87,17 +88,24 @@ type Decision struct {
 // catch-up: bounded by the window and MaxCatchup, then run one at a time,
 // oldest first, each after the previous catch-up run finished, whatever the
 // overlap policy: re-filling missed intervals is the point of catching up,
-// and one at a time keeps a restart from stampeding the APIs. The newest
-// due slot is live: it starts if fewer than MaxActiveRuns runs are active,
-// else the overlap policy decides.
+// and one at a time keeps a restart from stampeding the APIs.
+//
+// The newest due slot is live. While catching up (missed slots queued or a
+// catch-up run active) it joins the end of the catch-up queue: dropping it
+// because the catch-up run holds the only run slot would lose the freshest
+// interval, the one users look at first, and would do so after every
+// restart. Otherwise it starts if fewer than MaxActiveRuns runs are
+// active, else the overlap policy decides.
 func Tick(s *Schedule, p Policy, st State, now time.Time, active int, catchupActive bool) Decision {
-	p = p.withDefaults()
+	p = p.WithDefaults()
 	d := Decision{State: st}
 	if st.Cursor.IsZero() {
 		// New pipeline: no history to catch up on; its latest slot is due.
 		st.Cursor = s.Prev(s.Prev(now.Add(time.Nanosecond)))
 		d.State.Cursor = st.Cursor
 	}
+	d.State.Catchup = append([]time.Time(nil), st.Catchup...)
+	d.State.Waiting = append([]time.Time(nil), st.Waiting...)
 	due, _ := s.Slots(st.Cursor, now, 0)
 	if len(due) > 0 {
 		d.State.Cursor = due[len(due)-1]
@@ -117,8 +125,20 @@ func Tick(s *Schedule, p Policy, st State, now time.Time, active int, catchupAct
 			}
 			kept = kept[over:]
 		}
-		d.State.Catchup = append(append([]time.Time(nil), st.Catchup...), kept...)
-		d.State.Waiting = append(append([]time.Time(nil), st.Waiting...), live)
+		d.State.Catchup = append(d.State.Catchup, kept...)
+		if len(d.State.Catchup) > 0 || catchupActive {
+			d.State.Catchup = append(d.State.Catchup, live)
+			// Runs slower than the schedule would grow the queue without
+			// end: keep the bound (plus the live slot), dropping the oldest.
+			if over := len(d.State.Catchup) - (p.MaxCatchup + 1); over > 0 {
+				for _, slot := range d.State.Catchup[:over] {
+					d.Skipped = append(d.Skipped, Skip{slot, fmt.Sprintf("beyond the catch-up bound of %d runs", p.MaxCatchup)})
+				}
+				d.State.Catchup = d.State.Catchup[over:]
+			}
+		} else {
+			d.State.Waiting = append(d.State.Waiting, live)
+		}
 	}
 
 	// Catch-up: one at a time.

@@ -32,28 +32,55 @@ func TestTickCatchUpAfterDowntime(t *testing.T) {
 	for _, sk := range d.Skipped {
 		reasons = append(reasons, sk.Slot.Format("15:04")+" "+strings.Fields(sk.Reason)[0])
 	}
-	if got := strings.Join(reasons, ","); got != "01:00 older,02:00 older,03:00 older,04:00 older,05:00 beyond,06:00 beyond,10:00 1" {
+	if got := strings.Join(reasons, ","); got != "01:00 older,02:00 older,03:00 older,04:00 older,05:00 beyond,06:00 beyond" {
 		t.Errorf("skipped: %s", got)
 	}
-	// One catch-up run starts, and the live slot cannot (max_active_runs 1):
-	// overlap skip drops it.
+	// One catch-up run starts; the live slot joins the end of the queue
+	// rather than being dropped for want of a free run slot.
 	if fmtAll(d.Start) != "2026-11-28T07:00:00Z" {
 		t.Errorf("start %s", fmtAll(d.Start))
 	}
-	if fmtAll(d.State.Catchup) != "2026-11-28T08:00:00Z 2026-11-28T09:00:00Z" {
+	if fmtAll(d.State.Catchup) != "2026-11-28T08:00:00Z 2026-11-28T09:00:00Z 2026-11-28T10:00:00Z" {
 		t.Errorf("catch-up queue %s", fmtAll(d.State.Catchup))
 	}
-	if n := len(d.Skipped); n != 7 || !strings.Contains(d.Skipped[6].Reason, "overlap skip") {
-		t.Errorf("live slot not skipped: %v", d.Skipped)
-	}
-	// While the catch-up run is active nothing else starts; then one at a time.
+	// While the catch-up run is active nothing else starts; then one at a
+	// time, the live slot last; an 11:00 slot due meanwhile queues too.
 	d2 := Tick(s, p, d.State, now.Add(time.Minute), 1, true)
 	if len(d2.Start) != 0 {
 		t.Errorf("started during catch-up: %s", fmtAll(d2.Start))
 	}
-	d3 := Tick(s, p, d2.State, now.Add(2*time.Minute), 0, false)
-	if fmtAll(d3.Start) != "2026-11-28T08:00:00Z" {
-		t.Errorf("next catch-up %s", fmtAll(d3.Start))
+	var started []time.Time
+	st, at := d2.State, now.Add(2*time.Minute)
+	for range 5 {
+		d := Tick(s, p, st, at, 0, false)
+		if len(d.Skipped) != 0 {
+			t.Errorf("at %s skipped %v", at.Format("15:04"), d.Skipped)
+		}
+		started = append(started, d.Start...)
+		st, at = d.State, at.Add(20*time.Minute) // 10:07 10:27 10:47 11:07 11:27
+	}
+	if got := fmtAll(started); got != "2026-11-28T08:00:00Z 2026-11-28T09:00:00Z 2026-11-28T10:00:00Z 2026-11-28T11:00:00Z" {
+		t.Errorf("catch-up order %s", got)
+	}
+	if len(st.Catchup) != 0 || len(st.Waiting) != 0 {
+		t.Errorf("caught up, yet queue %s waiting %s", fmtAll(st.Catchup), fmtAll(st.Waiting))
+	}
+}
+
+// Runs slower than the schedule while catching up keep the queue bounded.
+func TestTickCatchUpQueueBounded(t *testing.T) {
+	s := mustParse(t, "@hourly", "")
+	p := Policy{MaxCatchup: 2}
+	st := State{Cursor: utc("2026-11-28T06:00:00Z"), Catchup: []time.Time{utc("2026-11-28T05:00:00Z"), utc("2026-11-28T06:00:00Z")}}
+	d := Tick(s, p, st, utc("2026-11-28T08:00:30Z"), 1, true)
+	if len(d.Start) != 0 {
+		t.Errorf("started %s during an active catch-up run", fmtAll(d.Start))
+	}
+	if fmtAll(d.State.Catchup) != "2026-11-28T06:00:00Z 2026-11-28T07:00:00Z 2026-11-28T08:00:00Z" {
+		t.Errorf("queue %s", fmtAll(d.State.Catchup))
+	}
+	if len(d.Skipped) != 1 || !d.Skipped[0].Slot.Equal(utc("2026-11-28T05:00:00Z")) || !strings.Contains(d.Skipped[0].Reason, "bound") {
+		t.Errorf("skipped %v", d.Skipped)
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"sort"
 	"strings"
+
+	"memepipe/evm"
 )
 
 // chainState is a token's on-chain state at an hour boundary.
@@ -147,7 +149,7 @@ type evLog struct {
 }
 
 func methodID(sig string) string {
-	h := Keccak256([]byte(sig))
+	h := evm.Keccak256([]byte(sig))
 	return "0x" + hex.EncodeToString(h[:4])
 }
 

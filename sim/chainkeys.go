@@ -11,34 +11,20 @@ import (
 	"time"
 
 	"golang.org/x/crypto/sha3"
+
+	"memepipe/evm"
 )
 
-// Keccak256 is Ethereum's hash (the pre-standard SHA-3 padding).
-func Keccak256(data ...[]byte) [32]byte {
-	d := sha3.NewLegacyKeccak256()
-	for _, b := range data {
-		d.Write(b)
-	}
-	var out [32]byte
-	d.Sum(out[:0])
-	return out
-}
-
-// EventTopic is topic0 of an event: keccak256 of its canonical signature.
-func EventTopic(signature string) string {
-	h := Keccak256([]byte(signature))
-	return "0x" + hex.EncodeToString(h[:])
-}
-
-// topic0 of the events the simulator emits, as the real contracts do.
+// topic0 of the events the simulator emits: evm's, plus the two the
+// cleaners never decode.
 var (
-	TopicTransfer             = EventTopic("Transfer(address,address,uint256)")
-	TopicApproval             = EventTopic("Approval(address,address,uint256)")
-	TopicOwnershipTransferred = EventTopic("OwnershipTransferred(address,address)")
-	TopicSwap                 = EventTopic("Swap(address,uint256,uint256,uint256,uint256,address)")
-	TopicSync                 = EventTopic("Sync(uint112,uint112)")
-	TopicMint                 = EventTopic("Mint(address,uint256,uint256)")
-	TopicBurn                 = EventTopic("Burn(address,uint256,uint256,address)")
+	TopicTransfer             = evm.TopicTransfer
+	TopicApproval             = evm.EventTopic("Approval(address,address,uint256)")
+	TopicOwnershipTransferred = evm.EventTopic("OwnershipTransferred(address,address)")
+	TopicSwap                 = evm.TopicSwap
+	TopicSync                 = evm.TopicSync
+	TopicMint                 = evm.TopicMint
+	TopicBurn                 = evm.TopicBurn
 )
 
 // Well-known mainnet addresses (lower case).
@@ -49,24 +35,15 @@ const (
 	addrDead   = "0x000000000000000000000000000000000000dead"
 )
 
-// ChecksumAddress formats a 20-byte hex address in EIP-55 mixed case.
+// ChecksumAddress formats a generated 20-byte hex address in EIP-55 mixed
+// case. The simulator only makes well-formed addresses, so a failure is a
+// bug in it.
 func ChecksumAddress(addr string) string {
-	lower := strings.ToLower(strings.TrimPrefix(strings.TrimPrefix(addr, "0x"), "0X"))
-	h := Keccak256([]byte(lower))
-	out := []byte(lower)
-	for i, c := range out {
-		if c < 'a' || c > 'f' {
-			continue
-		}
-		nib := h[i/2]
-		if i%2 == 0 {
-			nib >>= 4
-		}
-		if nib&0xf >= 8 {
-			out[i] = c - 32
-		}
+	c, err := evm.ChecksumAddress(addr)
+	if err != nil {
+		panic("sim: " + err.Error())
 	}
-	return "0x" + string(out)
+	return c
 }
 
 // hasher derives every identifier and random stream of the market from the

@@ -178,6 +178,10 @@ func (s *Sim) routes() http.Handler {
 	api := func(pattern string, h http.HandlerFunc) { mux.Handle(pattern, s.faults.wrap(h)) }
 	api("GET /twitter/2/tweets/search/recent", s.twitterSearch)
 	api("GET /yahoo/fc", s.yahooCookie)
+	// The API root hands out the session cookie too, so a client pointed
+	// at one base URL (yahoo.Config.PointAt, as for a proxy) needs nothing
+	// else.
+	api("GET /yahoo/{$}", s.yahooCookie)
 	api("GET /yahoo/v1/test/getcrumb", s.yahooCrumb)
 	api("GET /yahoo/v8/finance/chart/{ticker}", s.yahooChart)
 	api("GET /yahoo/v10/finance/quoteSummary/{ticker}", s.yahooQuoteSummary)

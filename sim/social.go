@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"memepipe/evm"
 )
 
 // twitterEpochMS is the snowflake epoch: an X id's top bits are the
@@ -368,7 +370,7 @@ func render(tpl string, t *token, ret, usd float64, at string) string {
 	s = strings.ReplaceAll(s, "{PRICE}", formatUSD(usd))
 	s = strings.ReplaceAll(s, "{TIME}", at)
 	// A third of organic posts also carry the hashtag; some only the hashtag.
-	hsh := Keccak256([]byte(s))
+	hsh := evm.Keccak256([]byte(s))
 	switch {
 	case hsh[0] < 25 && !strings.Contains(s, "#"+t.Symbol):
 		s = strings.Replace(s, c, "#"+t.Symbol, 1)

@@ -18,40 +18,13 @@ import (
 	"memepipe/watchlist"
 )
 
-// errNoWatchlist is what an analytics task fails with when there is no
-// token to analyse.
-var errNoWatchlist = errors.New("the watchlist is empty: add your tokens under watchlist: in memepipe.yaml " +
-	"(see docs/CONFIG.md#watchlist), or try `memepipe run --demo`")
-
-// analysisTokens picks the watchlist tokens an analytics task covers.
+// analysisTokens picks the watchlist tokens an analytics task covers,
+// the way the collectors do (ErrEmptyWatchlist when there are none).
 func analysisTokens(d Deps, want []string) ([]watchlist.Token, error) {
-	if d.Config == nil || len(d.Config.Watchlist) == 0 {
-		return nil, errNoWatchlist
+	if d.Config == nil {
+		return nil, ErrEmptyWatchlist
 	}
-	list := d.Config.Watchlist
-	if len(want) == 0 {
-		return list, nil
-	}
-	var out []watchlist.Token
-	seen := map[string]bool{}
-	for _, w := range want {
-		var match []watchlist.Token
-		for _, t := range list {
-			if strings.EqualFold(t.Key(), w) || strings.EqualFold(t.Symbol, w) {
-				match = append(match, t)
-			}
-		}
-		if len(match) == 0 {
-			return nil, fmt.Errorf("token %q is not in the watchlist", w)
-		}
-		for _, t := range match {
-			if !seen[t.Key()] {
-				seen[t.Key()] = true
-				out = append(out, t)
-			}
-		}
-	}
-	return out, nil
+	return selectTokens(d.Config.Watchlist, want)
 }
 
 // analysisStore returns the store, or a permanent error when the DAG was

@@ -226,10 +226,14 @@ type tokenFacts struct {
 	lpCreator    string
 	lpCreatorBal float64
 	firstMint    time.Time
+	lpRemover    string // receiver of the largest removal, when the LP provider is unknown
 }
 
 func (t tokenFacts) evidence() map[string]any {
 	m := map[string]any{"creator": t.creator, "minted": t.minted, "burned": t.burned}
+	if t.lpRemover != "" {
+		m["lp_removed_to"] = t.lpRemover
+	}
 	put := func(k string, v *float64) {
 		if v != nil {
 			m[k] = *v
@@ -489,6 +493,26 @@ func marketFacts(ctx context.Context, st store.Store, tok watchlist.Token, asOf 
 		return err
 	}
 	tf.f.RecentPumpAndDumps = risk.I(len(pumps))
+	if tf.f.LPRemovedByCreator == nil {
+		// The LP's provider is not in view (collection began after
+		// launch): the largest single removal of the pool in the last week
+		// stands in. Only who holds most of the LP can take most of the
+		// pool at once; the flag's evidence names the receiver.
+		removals, err := st.Anomalies(ctx, store.AnomalyFilter{Token: key, Kinds: []string{anomaly.KindLiquidityRemoval}, From: asOf.Add(-7 * 24 * time.Hour), To: asOf, Limit: 1000})
+		if err != nil {
+			return err
+		}
+		for _, r := range removals {
+			var ev struct {
+				PoolShare float64 `json:"pool_share"`
+				Receiver  string  `json:"receiver"`
+			}
+			if json.Unmarshal(r.Evidence, &ev) == nil && ev.PoolShare > 0 && (tf.f.LPRemovedByCreator == nil || ev.PoolShare > *tf.f.LPRemovedByCreator) {
+				tf.f.LPRemovedByCreator = risk.F(ev.PoolShare)
+				tf.lpRemover = ev.Receiver
+			}
+		}
+	}
 	aggs, err := st.SentimentAggregates(ctx, key, asOf.Add(-24*time.Hour), asOf)
 	if err != nil {
 		return err

@@ -17,6 +17,9 @@ func Build(cfg *config.Config, deps Deps) (map[string]*pipeline.DAG, error) {
 	if deps.Config == nil {
 		deps.Config = cfg
 	}
+	if deps.collectors == nil {
+		deps.collectors = newCollectors()
+	}
 	out := map[string]*pipeline.DAG{}
 	var errs config.Errors
 	for i := range cfg.Pipelines {
@@ -31,6 +34,9 @@ func Build(cfg *config.Config, deps Deps) (map[string]*pipeline.DAG, error) {
 func BuildPipeline(cfg *config.Config, name string, deps Deps) (*pipeline.DAG, error) {
 	if deps.Config == nil {
 		deps.Config = cfg
+	}
+	if deps.collectors == nil {
+		deps.collectors = newCollectors()
 	}
 	for i := range cfg.Pipelines {
 		if cfg.Pipelines[i].Name == name {

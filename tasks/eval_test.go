@@ -99,7 +99,7 @@ func newEvalResult() *evalResult {
 	return r
 }
 
-func within(ts time.Time, ev sim.Event) bool {
+func nearEvent(ts time.Time, ev sim.Event) bool {
 	return !ts.Before(ev.Start.Add(-matchBefore)) && !ts.After(ev.End.Add(matchAfter))
 }
 
@@ -137,7 +137,7 @@ func (r *evalResult) add(seed int64, tr sim.Truth, anomalies []analytics.Anomaly
 		c.detections++
 		ok := false
 		for _, ev := range byAddr[addr] {
-			if string(ev.Kind) == kind && within(a.TS, ev) {
+			if string(ev.Kind) == kind && nearEvent(a.TS, ev) {
 				ok = true
 				found[ev.ID] = true
 			}

@@ -8,23 +8,55 @@ package tasks
 import (
 	"fmt"
 	"log/slog"
+	"net/http"
 	"sort"
 	"sync"
+	"time"
 
 	"memepipe/config"
 	"memepipe/pipeline"
+	"memepipe/raw"
+	"memepipe/source/httpx"
 	"memepipe/store"
 )
 
-// Deps are what built-in tasks are built with. Later issues add fields
-// (the raw zone bucket, HTTP clients); a factory takes what it needs.
+// Deps are what built-in tasks are built with; a factory takes what it
+// needs. Store and Raw are nil when the DAGs are built only to be
+// validated (memepipe config validate, export): factories must not do
+// I/O, only check and keep their params; runners check at run time.
 type Deps struct {
 	Config *config.Config
-	// Store is nil when the DAGs are built only to be validated
-	// (memepipe config validate): factories must not do I/O, only check
-	// and keep their params.
 	Store  store.Store
 	Logger *slog.Logger
+	// Raw is the raw zone collectors write and cleaners read.
+	Raw *raw.Zone
+	// HTTPClient is the transport of every collector (nil: a default one).
+	HTTPClient *http.Client
+	// TuneHTTP, when set, adjusts each collector's HTTP client settings
+	// after config is applied (the demo shortens timeouts and backoffs
+	// against the local simulator).
+	TuneHTTP func(c *httpx.Config)
+	// Now is the clock of data-quality checks (nil: time.Now).
+	Now func() time.Time
+
+	// collectors are built on first use and shared by every task built
+	// in one Build call, so that tasks spending one API budget (the two
+	// Yahoo collectors) share one rate limiter.
+	collectors *collectors
+}
+
+func (d Deps) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
+}
+
+func (d Deps) logger() *slog.Logger {
+	if d.Logger != nil {
+		return d.Logger
+	}
+	return slog.Default()
 }
 
 // Factory makes the runner of one configured built-in task from its

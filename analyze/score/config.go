@@ -120,6 +120,10 @@ func Defaults() Config {
 		Anomaly: AnomalyCalibration{
 			KindWeights: map[string]float64{
 				"pump_and_dump":      1.0,
+				"liquidity_removal":  1.0, // most of the pool pulled at once: the simple rug
+				"holder_dump":        0.9, // an insider selling a bag it never bought: the sell rug
+				"bot_burst":          0.5, // posting carried by fresh accounts
+				"social_burst":       0.1, // a crowd of established accounts: news, not manipulation
 				"wash_cycle":         0.8,
 				"rush_orders":        0.6,
 				"fresh_wallet_buys":  0.6,

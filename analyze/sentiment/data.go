@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"os"
 	"path/filepath"
@@ -31,6 +32,7 @@ type Example struct {
 type Dataset struct {
 	Name             string
 	Train, Dev, Test []Example
+	Dropped          int // duplicate and near-duplicate rows removed before splitting
 }
 
 // Split fractions: 60% train, 20% dev (model selection), 20% test (reported).
@@ -206,4 +208,122 @@ func mix64(z uint64) uint64 {
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
 	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
 	return z ^ (z >> 31)
+}
+
+// Dedupe keeps one row of each group of duplicates before splitting, so a
+// text and its copy cannot sit on both sides of a split or of a
+// cross-validation fold. Rows are grouped by key(text); with jaccard > 0,
+// groups whose keys share at least that share of their distinct words (and
+// have three or more) are merged too. Each group keeps its smallest text,
+// so the outcome does not depend on row order. It returns the kept rows in
+// their original order and the number dropped.
+func Dedupe(ex []Example, key func(string) string, jaccard float64) ([]Example, int) {
+	keys := make([]string, len(ex))
+	first := map[string]int{} // key -> group id
+	var groups [][]int
+	for i, e := range ex {
+		keys[i] = key(e.Text)
+		g, ok := first[keys[i]]
+		if !ok {
+			g = len(groups)
+			first[keys[i]] = g
+			groups = append(groups, nil)
+		}
+		groups[g] = append(groups[g], i)
+	}
+	parent := make([]int, len(groups))
+	for i := range parent {
+		parent[i] = i
+	}
+	var find func(int) int
+	find = func(i int) int {
+		for parent[i] != i {
+			parent[i] = parent[parent[i]]
+			i = parent[i]
+		}
+		return i
+	}
+	if jaccard > 0 {
+		sets := make([]map[string]bool, len(groups))
+		for g, rows := range groups {
+			sets[g] = map[string]bool{}
+			for _, w := range strings.Fields(keys[rows[0]]) {
+				sets[g][w] = true
+			}
+		}
+		for a := range groups {
+			for b := a + 1; b < len(groups); b++ {
+				if len(sets[a]) < 3 || len(sets[b]) < 3 {
+					continue
+				}
+				inter := 0
+				for w := range sets[a] {
+					if sets[b][w] {
+						inter++
+					}
+				}
+				if float64(inter) >= jaccard*float64(len(sets[a])+len(sets[b])-inter) {
+					parent[find(a)] = find(b)
+				}
+			}
+		}
+	}
+	keep := map[int]int{} // root -> row kept
+	for g, rows := range groups {
+		r := find(g)
+		for _, i := range rows {
+			if k, ok := keep[r]; !ok || ex[i].Text < ex[k].Text {
+				keep[r] = i
+			}
+		}
+	}
+	kept := make([]bool, len(ex))
+	for _, i := range keep {
+		kept[i] = true
+	}
+	out := make([]Example, 0, len(keep))
+	for i, e := range ex {
+		if kept[i] {
+			out = append(out, e)
+		}
+	}
+	return out, len(ex) - len(out)
+}
+
+// TextKey is the exact-duplicate key: lower case, words only.
+func TextKey(text string) string {
+	var b strings.Builder
+	for _, t := range tokenize(text) {
+		if t.Kind == kindPunct {
+			continue
+		}
+		b.WriteString(t.Lower)
+		b.WriteByte(' ')
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// TemplateKey is the near-duplicate key of bot and promotion text: the
+// words left once links, mentions, cashtags, numbers, emoji and
+// punctuation are removed, so a price bot's posts for different coins and
+// prices, or one promotion with rotating ticker lists, share a key. Texts
+// with no words at all fall back to TextKey.
+func TemplateKey(text string) string {
+	var b strings.Builder
+	for _, t := range tokenize(html.UnescapeString(text)) {
+		if t.Kind != kindWord || isDigitsOrUnit(t.Lower) {
+			continue
+		}
+		b.WriteString(t.Lower)
+		b.WriteByte(' ')
+	}
+	if b.Len() == 0 {
+		return TextKey(text)
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// isDigitsOrUnit: "24h", "1000", "5m" are numbers in a template.
+func isDigitsOrUnit(w string) bool {
+	return w != "" && w[0] >= '0' && w[0] <= '9' && len(strings.TrimLeft(w, "0123456789.,")) <= 1
 }

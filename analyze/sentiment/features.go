@@ -25,6 +25,8 @@ type featureSet struct {
 	Shape     bool  // counts of cashtags, links, mentions, emoji, digits, length
 	Domain    bool  // every n-gram also hashed with the domain tag (feature augmentation)
 	DomainTag uint8 // set per text by the caller when Domain is on
+	Promo     bool  // promotion and bot-template marks (spam): keyword pools, caps ratio, emoji runs, ticker lists
+	Transfer  bool  // the stance head's reading of the text (set by the caller in extractor.stance)
 }
 
 // namespaces of hashed features
@@ -60,6 +62,10 @@ type extractor struct {
 	feats []feature
 	words []string
 	buf   []byte
+
+	// stance is the stance head's [negative, neutral, positive]
+	// probabilities of the text being extracted, read when fs.Transfer is on.
+	stance [3]float64
 }
 
 func newExtractor(fs featureSet) *extractor {
@@ -214,6 +220,16 @@ func (x *extractor) extract(toks []token, tr *ruleTrace) []feature {
 		x.dense("tokens", math.Log1p(float64(len(toks)))/4)
 		x.dense("exclaims", math.Log1p(float64(tr.Exclaims)))
 		x.dense("caps", math.Log1p(float64(tr.CapsWords)))
+	}
+	if x.fs.Promo {
+		x.promo(toks)
+	}
+	if x.fs.Transfer {
+		// Transfer from the financial-tweet stance head: what a model of
+		// market stance, fitted on 9,000 tweets, makes of the text.
+		x.dense("st-neg", x.stance[0])
+		x.dense("st-pos", x.stance[2])
+		x.dense("st-cmp", x.stance[2]-x.stance[0])
 	}
 	return x.feats
 }

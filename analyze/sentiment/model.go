@@ -147,6 +147,8 @@ func (m *Model) Score(text string) Score {
 	// takes over in proportion: p = (1-g)·p_head + g·onehot(rule label).
 	p := s.p[:3]
 	m.stance.probs(s.x[m.stance].extract(toks, &tr), p) // negative, neutral, positive
+	vx := s.x[m.valence]
+	copy(vx.stance[:], p) // the head's own reading, before the slang gate
 	if g := tr.slangShare(); g > 0 {
 		for c := range p {
 			p[c] *= 1 - g
@@ -171,7 +173,7 @@ func (m *Model) Score(text string) Score {
 	}
 
 	p = s.p[:2]
-	m.valence.probs(s.x[m.valence].extract(toks, &tr), p)
+	m.valence.probs(vx.extract(toks, &tr), p)
 	out.Valence = clamp1(p[1] - p[0])
 
 	m.spam.probs(s.x[m.spam].extract(toks, &tr), p)

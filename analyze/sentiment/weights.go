@@ -32,6 +32,8 @@ const (
 	flagLexicon
 	flagShape
 	flagDomain
+	flagPromo
+	flagTransfer
 )
 
 func writeWeights(w io.Writer, heads []*linear) error {
@@ -55,7 +57,7 @@ func writeWeights(w io.Writer, heads []*linear) error {
 		}
 		fs := h.FS
 		var flags byte
-		for bit, on := range map[byte]bool{flagWords: fs.Words, flagBigrams: fs.Bigrams, flagTrigrams: fs.Trigrams, flagLexicon: fs.Lexicon, flagShape: fs.Shape, flagDomain: fs.Domain} {
+		for bit, on := range map[byte]bool{flagWords: fs.Words, flagBigrams: fs.Bigrams, flagTrigrams: fs.Trigrams, flagLexicon: fs.Lexicon, flagShape: fs.Shape, flagDomain: fs.Domain, flagPromo: fs.Promo, flagTransfer: fs.Transfer} {
 			if on {
 				flags |= bit
 			}
@@ -158,6 +160,7 @@ func readWeights(r io.Reader) ([]*linear, error) {
 		f := fsb[1]
 		h.FS = featureSet{Bits: fsb[0], Words: f&flagWords != 0, Bigrams: f&flagBigrams != 0, Trigrams: f&flagTrigrams != 0,
 			Lexicon: f&flagLexicon != 0, Shape: f&flagShape != 0, Domain: f&flagDomain != 0,
+			Promo: f&flagPromo != 0, Transfer: f&flagTransfer != 0,
 			CharMin: fsb[2], CharMax: fsb[3], DomainTag: fsb[4]}
 		var sb [4]byte
 		if _, err := io.ReadFull(br, sb[:]); err != nil {

@@ -24,6 +24,7 @@ func (a *app) newAlerting(cfg *config.Config, st store.Store) (*observe.Alerting
 		Secret: cfg.RequiredSecret,
 		Scrub:  cfg.SecretValues(),
 		Store:  st,
+		Checks: st,
 		Logger: a.log,
 	})
 }

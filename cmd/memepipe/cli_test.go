@@ -239,23 +239,6 @@ pipelines:
 	}
 }
 
-func TestRunDemoOnEmbeddedDefaults(t *testing.T) {
-	dir := t.TempDir()
-	// A memepipe.yaml here must not matter to --demo.
-	writeFile(t, filepath.Join(dir, "memepipe.yaml"), "pipelines: []\n")
-	r := memepipe(t, dir, []string{"MEMEPIPE_DB=" + filepath.Join(dir, "demo.db")}, "run", "--demo")
-	if r.code != 0 {
-		t.Fatalf("run --demo: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
-	}
-	if !strings.Contains(r.stdout, "succeeded (6 success)") {
-		t.Errorf("summary:\n%s", r.stdout)
-	}
-	logs := memepipe(t, dir, []string{"MEMEPIPE_DB=" + filepath.Join(dir, "demo.db")}, "runs", "logs", "latest", "--task", "collect_social")
-	if !strings.Contains(logs.stdout, "collect social posts for [") {
-		t.Errorf("logs:\n%s\n%s", logs.stdout, logs.stderr)
-	}
-}
-
 func TestConfigShowRedacts(t *testing.T) {
 	dir := t.TempDir()
 	keyFile := filepath.Join(dir, "key")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"text/tabwriter"
@@ -42,6 +43,13 @@ Exit code 0 when valid, 2 when not. Nothing is run and no database is opened.`,
 				n += len(p.Tasks)
 			}
 			fmt.Fprintf(a.stdout, "%s: ok (%s: %s; %s)\n", orDefault(cfg.File, "built-in defaults"), plural(len(cfg.Pipelines), "pipeline"), strings.Join(cfg.PipelineNames(), ", "), plural(n, "task"))
+			// Valid, but not runnable as it stands: say so before a run does.
+			for i := range cfg.Pipelines {
+				if err := checkWatchlist(cfg, &cfg.Pipelines[i]); err != nil {
+					fmt.Fprintf(a.stdout, "warning: %v\n", errors.Unwrap(err))
+					break
+				}
+			}
 			return nil
 		},
 	}

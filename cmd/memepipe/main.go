@@ -8,5 +8,11 @@ package main
 import "os"
 
 func main() {
-	os.Exit(execute(os.Args[1:], os.Stdout, os.Stderr))
+	args := os.Args[1:]
+	// As a Lambda function's bootstrap the binary is started with no
+	// arguments; the runtime API in the environment says it is one.
+	if len(args) == 0 && lambdaRuntime() {
+		args = []string{"lambda"}
+	}
+	os.Exit(execute(args, os.Stdout, os.Stderr))
 }

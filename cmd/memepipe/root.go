@@ -138,8 +138,11 @@ Exit codes: 0 success, 1 the run failed (or the command could not do its job),
 	pf.StringVar(&a.logLevel, "log-level", "", "debug, info, warn or error (overrides log.level)")
 	pf.StringVar(&a.logFormat, "log-format", "", "json or text (default: JSON unless stderr is a terminal)")
 
-	root.AddCommand(a.runCommand(), a.runsCommand(), a.configCommand(), a.versionCommand(), a.alertsCommand(), a.simCommand(), a.parseCommand(), a.exportCommand())
+	root.AddCommand(a.runCommand(), a.runsCommand(), a.configCommand(), a.versionCommand(), a.alertsCommand(), a.simCommand(), a.parseCommand(), a.exportCommand(),
+		a.workerCommand(), a.schedulesCommand(), a.temporalCommand(), a.lambdaCommand(),
+		a.rawCommand(), a.cleanCommand(), a.recleanCommand(), a.checksCommand())
 	root.AddCommand(a.analyticsCommands()...)
+	root.AddCommand(a.serveCommands()...)
 	return root
 }
 

@@ -13,6 +13,8 @@ import (
 	"memepipe/engine"
 	"memepipe/observe"
 	"memepipe/pipeline"
+	"memepipe/raw"
+	"memepipe/store"
 	"memepipe/store/open"
 	"memepipe/tasks"
 )
@@ -23,6 +25,7 @@ func (a *app) runCommand() *cobra.Command {
 		start, end   string
 		only         []string
 		rerun, demo  bool
+		df           demoFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "run",
@@ -45,8 +48,10 @@ Progress: a live table on a terminal, one line per event otherwise; then a
 summary table. Exit code 0 when the run succeeded, 1 when it failed or was
 interrupted (run the same command again to resume), 2 for usage or config
 errors. Ctrl-C stops gracefully; a second Ctrl-C exits at once.`,
-		Example: `  # the built-in demo pipeline, no config file needed
+		Example: `  # every default pipeline for the last 24 hours against the built-in
+  # simulator: no keys, no internet, no config file
   memepipe run --demo
+  memepipe run --demo --faults 0.2 --tokens 20
 
   # the only pipeline in ./memepipe.yaml, for the last complete slot
   memepipe run
@@ -60,7 +65,16 @@ errors. Ctrl-C stops gracefully; a second Ctrl-C exits at once.`,
   memepipe run --pipeline daily --start -24h --end now --rerun`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.run(cmd.Context(), runFlags{pipelineName, start, end, only, rerun, demo})
+			if demo {
+				if pipelineName != "" || start != "" || end != "" || len(only) > 0 || rerun {
+					return usageError("--demo runs every default pipeline for the last 24 hours; it takes no --pipeline, --start, --end, --only or --rerun")
+				}
+				return a.runDemo(cmd.Context(), df)
+			}
+			if cmd.Flags().Changed("faults") || cmd.Flags().Changed("tokens") || cmd.Flags().Changed("seed") || cmd.Flags().Changed("demo-dir") {
+				return usageError("--faults, --tokens, --seed and --demo-dir go with --demo")
+			}
+			return a.run(cmd.Context(), runFlags{pipelineName, start, end, only, rerun})
 		},
 	}
 	f := cmd.Flags()
@@ -69,7 +83,8 @@ errors. Ctrl-C stops gracefully; a second Ctrl-C exits at once.`,
 	f.StringVar(&end, "end", "", "interval end, exclusive (default: start + the pipeline's interval)")
 	f.StringSliceVar(&only, "only", nil, "run only these tasks (repeatable, or comma-separated)")
 	f.BoolVar(&rerun, "rerun", false, "run every task again as new attempts, even those that succeeded")
-	f.BoolVar(&demo, "demo", false, "run the built-in demo pipeline on the built-in defaults, ignoring config files")
+	f.BoolVar(&demo, "demo", false, "run every default pipeline for the last 24 hours against the built-in simulator (ignores config files)")
+	df.register(f)
 	return cmd
 }
 
@@ -84,16 +99,13 @@ func noArgs(cmd *cobra.Command, args []string) error {
 type runFlags struct {
 	pipeline, start, end string
 	only                 []string
-	rerun, demo          bool
+	rerun                bool
 }
 
 func (a *app) run(ctx context.Context, fl runFlags) error {
-	cfg, err := a.loadConfig(fl.demo)
+	cfg, err := a.loadConfig(false)
 	if err != nil {
 		return err
-	}
-	if fl.demo && fl.pipeline == "" {
-		fl.pipeline = "demo"
 	}
 	p, err := choosePipeline(cfg, fl.pipeline)
 	if err != nil {
@@ -104,13 +116,21 @@ func (a *app) run(ctx context.Context, fl runFlags) error {
 		return err
 	}
 
+	if err := checkWatchlist(cfg, p); err != nil {
+		return err
+	}
 	st, err := open.Open(ctx, cfg.DB)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	zone, err := raw.Open(ctx, cfg.Raw)
+	if err != nil {
+		return err
+	}
+	defer zone.Close()
 
-	dag, err := tasks.BuildPipeline(cfg, p.Name, tasks.Deps{Config: cfg, Store: st, Logger: a.log})
+	dag, err := tasks.BuildPipeline(cfg, p.Name, tasks.Deps{Config: cfg, Store: st, Raw: zone, Logger: a.log})
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
@@ -119,6 +139,27 @@ func (a *app) run(ctx context.Context, fl runFlags) error {
 			return usageError("--only: %v", err)
 		}
 	}
+	return a.runDAG(ctx, cfg, st, dag, iv, fl.rerun)
+}
+
+// checkWatchlist refuses, before a run is created, to run collectors with
+// an empty watchlist: they would have nothing to do, and a run that
+// "succeeds" collecting nothing hides the mistake.
+func checkWatchlist(cfg *config.Config, p *config.Pipeline) error {
+	if len(cfg.Watchlist) > 0 {
+		return nil
+	}
+	for _, t := range p.Tasks {
+		if strings.HasPrefix(t.Type, "collect.") {
+			return usageError("pipeline %s: task %s (%s): %v", p.Name, t.Name, t.Type, tasks.ErrEmptyWatchlist)
+		}
+	}
+	return nil
+}
+
+// runDAG runs one DAG for one interval with progress output, alerting and
+// the summary table.
+func (a *app) runDAG(ctx context.Context, cfg *config.Config, st store.Store, dag *pipeline.DAG, iv pipeline.Interval, rerun bool) error {
 
 	prior := func(runID string) map[string]pipeline.TaskRun {
 		trs, err := st.ListTaskRuns(context.WithoutCancel(ctx), runID)
@@ -164,7 +205,7 @@ func (a *app) run(ctx context.Context, fl runFlags) error {
 		Redact:      cfg.Redact,
 		Observe:     observe.Fanout(prog.Observe, alerting.Observer(map[string]*pipeline.DAG{dag.Name: dag})),
 	})
-	run, runErr := eng.Run(ctx, dag, iv, engine.RunOptions{Trigger: pipeline.TriggerManual, Rerun: fl.rerun})
+	run, runErr := eng.Run(ctx, dag, iv, engine.RunOptions{Trigger: pipeline.TriggerManual, Rerun: rerun})
 	prog.Close()
 
 	if run.ID == "" {

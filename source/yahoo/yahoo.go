@@ -85,6 +85,10 @@ type Collector struct {
 
 	mu    sync.Mutex
 	crumb string
+	// handshake makes concurrent callers share one cookie + crumb
+	// handshake: each handshake replaces the session cookie in the jar,
+	// which invalidates the crumbs of any handshake racing it.
+	handshake sync.Mutex
 }
 
 // New returns a collector. Yahoo needs no key; the session cookie lives in a
@@ -165,7 +169,7 @@ type chartPage struct {
 	} `json:"chart"`
 }
 
-// Collect fetches the bars of iv: period1 = start, period2 = end, in pieces
+// Collect fetches the bars of iv: period1 = start, period2 = end - 1 s, in pieces
 // when the bar size limits a request's span. The watermark
 // (yahoo.chart, token) is the end of the latest interval collected.
 func (cc ChartCollector) Collect(ctx context.Context, token watchlist.Token, iv pipeline.Interval) (source.Stats, error) {
@@ -183,7 +187,11 @@ func (cc ChartCollector) Collect(ctx context.Context, token watchlist.Token, iv 
 		}
 		q := url.Values{}
 		q.Set("period1", strconv.FormatInt(start.Unix(), 10))
-		q.Set("period2", strconv.FormatInt(end.Unix(), 10))
+		// Yahoo answers with every bar that has started by period2, so
+		// period2 = end would add the next interval's first bar, still
+		// in progress (partial OHLCV, outside [start, end)); one second
+		// earlier ends the answer with the interval's own last bar.
+		q.Set("period2", strconv.FormatInt(end.Unix()-1, 10))
 		q.Set("interval", c.cfg.Interval)
 		if c.cfg.Events != "" {
 			q.Set("events", c.cfg.Events)
@@ -289,7 +297,7 @@ func (qc QuoteCollector) Collect(ctx context.Context, token watchlist.Token, iv 
 		var se *httpx.StatusError
 		if err != nil && try == 1 && errors.As(err, &se) && se.Status == http.StatusUnauthorized {
 			// Invalid Crumb / Invalid Cookie: the session expired. Start a new one once.
-			c.resetCrumb()
+			c.resetCrumb(crumb)
 			continue
 		}
 		if err != nil {
@@ -359,6 +367,8 @@ func countModules(body []byte) int {
 // the crumb URL returns the crumb bound to it, as plain text. Neither
 // answer is kept in the raw zone: both are credentials.
 func (c *Collector) ensureCrumb(ctx context.Context) (string, error) {
+	c.handshake.Lock()
+	defer c.handshake.Unlock()
 	c.mu.Lock()
 	crumb := c.crumb
 	c.mu.Unlock()
@@ -396,11 +406,14 @@ func (c *Collector) ensureCrumb(ctx context.Context) (string, error) {
 	return crumb, nil
 }
 
-// resetCrumb forgets the crumb; the next handshake visits the cookie URL
-// again, which replaces the session cookie in the jar.
-func (c *Collector) resetCrumb() {
+// resetCrumb forgets the crumb stale, unless another caller has already
+// replaced it; the next handshake visits the cookie URL again, which
+// replaces the session cookie in the jar.
+func (c *Collector) resetCrumb(stale string) {
 	c.mu.Lock()
-	c.crumb = ""
+	if c.crumb == stale {
+		c.crumb = ""
+	}
 	c.mu.Unlock()
 }
 

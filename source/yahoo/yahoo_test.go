@@ -138,7 +138,7 @@ func TestChartReplaysRealSample(t *testing.T) {
 		t.Fatalf("stats = %+v", st)
 	}
 	q := f.api.requests[0].Query()
-	if f.api.requests[0].Path != "/v8/finance/chart/BTC-USD" || q.Get("period1") != "1577836800" || q.Get("period2") != "1578009600" ||
+	if f.api.requests[0].Path != "/v8/finance/chart/BTC-USD" || q.Get("period1") != "1577836800" || q.Get("period2") != "1578009599" ||
 		q.Get("interval") != "1h" || q.Get("events") != "div|split" {
 		t.Fatalf("request = %s", f.api.requests[0])
 	}
@@ -165,7 +165,7 @@ func TestChartSplitsLongSpans(t *testing.T) {
 		t.Fatalf("%d requests", len(f.api.requests))
 	}
 	q1, q2 := f.api.requests[0].Query(), f.api.requests[1].Query()
-	if q1.Get("period2") != "1578441600" || q2.Get("period1") != "1578441600" || q2.Get("period2") != "1578700800" {
+	if q1.Get("period2") != "1578441599" || q2.Get("period1") != "1578441600" || q2.Get("period2") != "1578700799" {
 		t.Fatalf("pieces: %s..%s, %s..%s", q1.Get("period1"), q1.Get("period2"), q2.Get("period1"), q2.Get("period2"))
 	}
 }

@@ -20,7 +20,11 @@ import (
 const runColumns = `id, pipeline, interval_start, interval_end, state, triggered_by, created_at, started_at, ended_at, owner`
 
 // newestFirst is ListRuns' order; the runs_*_newest indexes match it.
-const newestFirst = ` ORDER BY interval_start DESC, created_at DESC, id DESC`
+// oldestFirst is the same order reversed (the indexes scan backwards).
+const (
+	newestFirst = ` ORDER BY interval_start DESC, created_at DESC, id DESC`
+	oldestFirst = ` ORDER BY interval_start, created_at, id`
+)
 
 // utc reads back a timestamptz: pgx returns it in the local zone.
 func utc(t *time.Time) *time.Time {
@@ -112,8 +116,8 @@ func (s *Store) FindRun(ctx context.Context, p string, iv pipeline.Interval) (pi
 	return r, nil
 }
 
-// runWhere is the WHERE clause and its arguments for f.
-func runWhere(f store.RunFilter) (string, []any) {
+// runWhere is the WHERE clause and its arguments for f. keyset adds f.Before.
+func runWhere(f store.RunFilter, keyset bool) (string, []any) {
 	var conds []string
 	var args []any
 	add := func(cond string, arg any) {
@@ -124,17 +128,25 @@ func runWhere(f store.RunFilter) (string, []any) {
 		add("pipeline = $", f.Pipeline)
 	}
 	if len(f.States) > 0 {
-		states := make([]string, len(f.States))
-		for i, st := range f.States {
-			states[i] = string(st)
-		}
-		add("state = ANY($)", states)
+		conds = append(conds, "state IN ("+rowcheck.StateList(f.States)+")")
 	}
 	if !f.IntervalFrom.IsZero() {
 		add("interval_start >= $", f.IntervalFrom)
 	}
 	if !f.IntervalTo.IsZero() {
 		add("interval_start < $", f.IntervalTo)
+	}
+	if len(f.Triggers) > 0 {
+		conds = append(conds, "triggered_by IN ("+rowcheck.TriggerList(f.Triggers)+")")
+	}
+	if keyset && f.Before != "" {
+		// A row comparison in the listing order: PostgreSQL scans the
+		// runs_*_newest index from the cursor on.
+		op := "<"
+		if f.OldestFirst {
+			op = ">"
+		}
+		add("(interval_start, created_at, id) "+op+" (SELECT interval_start, created_at, id FROM runs WHERE id = $)", f.Before)
 	}
 	if len(conds) == 0 {
 		return "", nil
@@ -148,8 +160,17 @@ func (s *Store) ListRuns(ctx context.Context, f store.RunFilter) ([]pipeline.Run
 	if err != nil {
 		return nil, err
 	}
-	where, args := runWhere(f)
-	q := `SELECT ` + runColumns + ` FROM runs` + where + newestFirst
+	if f.Before != "" {
+		if _, err := s.GetRun(ctx, f.Before); err != nil {
+			return nil, fmt.Errorf("list runs before %s: %w", f.Before, err)
+		}
+	}
+	where, args := runWhere(f, true)
+	order := newestFirst
+	if f.OldestFirst {
+		order = oldestFirst
+	}
+	q := `SELECT ` + runColumns + ` FROM runs` + where + order
 	if f.Limit > 0 {
 		args = append(args, f.Limit)
 		q += ` LIMIT $` + strconv.Itoa(len(args))
@@ -183,7 +204,7 @@ func (s *Store) CountRuns(ctx context.Context, f store.RunFilter) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	where, args := runWhere(f)
+	where, args := runWhere(f, false)
 	var n int
 	if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM runs`+where, args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count runs: %w", err)

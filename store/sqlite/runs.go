@@ -17,7 +17,11 @@ import (
 const runColumns = `id, pipeline, interval_start, interval_end, state, triggered_by, created_at, started_at, ended_at, owner`
 
 // newestFirst is ListRuns' order; the runs_*_newest indexes match it.
-const newestFirst = ` ORDER BY interval_start DESC, created_at DESC, id DESC`
+// oldestFirst is the same order reversed (the indexes scan backwards).
+const (
+	newestFirst = ` ORDER BY interval_start DESC, created_at DESC, id DESC`
+	oldestFirst = ` ORDER BY interval_start, created_at, id`
+)
 
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -105,8 +109,8 @@ func (s *Store) FindRun(ctx context.Context, p string, iv pipeline.Interval) (pi
 	return r, nil
 }
 
-// runWhere is the WHERE clause and its arguments for f.
-func runWhere(f store.RunFilter) (string, []any) {
+// runWhere is the WHERE clause and its arguments for f. keyset adds f.Before.
+func runWhere(f store.RunFilter, keyset bool) (string, []any) {
 	var conds []string
 	var args []any
 	if f.Pipeline != "" {
@@ -114,10 +118,7 @@ func runWhere(f store.RunFilter) (string, []any) {
 		args = append(args, f.Pipeline)
 	}
 	if len(f.States) > 0 {
-		conds = append(conds, "state IN (?"+strings.Repeat(", ?", len(f.States)-1)+")")
-		for _, st := range f.States {
-			args = append(args, string(st))
-		}
+		conds = append(conds, "state IN ("+rowcheck.StateList(f.States)+")")
 	}
 	if !f.IntervalFrom.IsZero() {
 		conds = append(conds, "interval_start >= ?")
@@ -126,6 +127,19 @@ func runWhere(f store.RunFilter) (string, []any) {
 	if !f.IntervalTo.IsZero() {
 		conds = append(conds, "interval_start < ?")
 		args = append(args, column.TimeText(f.IntervalTo))
+	}
+	if len(f.Triggers) > 0 {
+		conds = append(conds, "triggered_by IN ("+rowcheck.TriggerList(f.Triggers)+")")
+	}
+	if keyset && f.Before != "" {
+		// A row-value comparison in the listing order: SQLite turns it into
+		// a range on the runs_*_newest index.
+		op := "<"
+		if f.OldestFirst {
+			op = ">"
+		}
+		conds = append(conds, "(interval_start, created_at, id) "+op+" (SELECT interval_start, created_at, id FROM runs WHERE id = ?)")
+		args = append(args, f.Before)
 	}
 	if len(conds) == 0 {
 		return "", nil
@@ -139,8 +153,17 @@ func (s *Store) ListRuns(ctx context.Context, f store.RunFilter) ([]pipeline.Run
 	if err != nil {
 		return nil, err
 	}
-	where, args := runWhere(f)
-	q := `SELECT ` + runColumns + ` FROM runs` + where + newestFirst
+	if f.Before != "" {
+		if _, err := s.GetRun(ctx, f.Before); err != nil {
+			return nil, fmt.Errorf("list runs before %s: %w", f.Before, err)
+		}
+	}
+	where, args := runWhere(f, true)
+	order := newestFirst
+	if f.OldestFirst {
+		order = oldestFirst
+	}
+	q := `SELECT ` + runColumns + ` FROM runs` + where + order
 	if f.Limit > 0 || f.Offset > 0 {
 		limit := f.Limit
 		if limit == 0 {
@@ -174,7 +197,7 @@ func (s *Store) CountRuns(ctx context.Context, f store.RunFilter) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	where, args := runWhere(f)
+	where, args := runWhere(f, false)
 	var n int
 	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM runs`+where, args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count runs: %w", err)

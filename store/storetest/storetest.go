@@ -43,6 +43,14 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Text", testText},
 		{"HeartbeatTaskRun", testHeartbeatTaskRun},
 		{"Watermarks", testWatermarks},
+		{"ListRunsKeyset", testListRunsKeyset},
+		{"ListRunsTriggers", testListRunsTriggers},
+		{"CountRunsByState", testCountRunsByState},
+		{"TaskRunsOf", testTaskRunsOf},
+		{"TaskFreshness", testTaskFreshness},
+		{"Schedules", testSchedules},
+		{"SchedulesConcurrent", testSchedulesConcurrent},
+		{"ClaimActiveRun", testClaimActiveRun},
 		{"AlertConditions", testAlertConditions},
 		{"AlertDeliveries", testAlertDeliveries},
 		{"SentimentAggregates", testSentimentAggregates},
@@ -55,6 +63,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"CanonicalAtomic", testCanonicalAtomic},
 		{"CanonicalQueries", testCanonicalQueries},
 		{"CanonicalText", testCanonicalText},
+		{"Checks", testChecks},
+		{"ChecksRejects", testChecksRejects},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -74,6 +74,7 @@ func (r Runner) Run(ctx context.Context, tc *pipeline.TaskContext) (pipeline.Res
 	// goroutine at a time, and the log keeps their interleaving.
 	cmd.Stdout, cmd.Stderr = tail, tail
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	dieWithParent(cmd.SysProcAttr)
 
 	killDelay := r.KillDelay
 	if killDelay <= 0 {

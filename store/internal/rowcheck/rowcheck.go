@@ -5,6 +5,7 @@ package rowcheck
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"memepipe/pipeline"
@@ -86,6 +87,13 @@ func Filter(f store.RunFilter) (store.RunFilter, error) {
 			return f, fmt.Errorf("list runs: unknown state %q", s)
 		}
 	}
+	for _, tr := range f.Triggers {
+		switch tr {
+		case pipeline.TriggerManual, pipeline.TriggerSchedule, pipeline.TriggerBackfill:
+		default:
+			return f, fmt.Errorf("list runs: unknown trigger %q (want manual, schedule or backfill)", tr)
+		}
+	}
 	if !f.IntervalFrom.IsZero() {
 		f.IntervalFrom = column.Time(f.IntervalFrom)
 	}
@@ -94,3 +102,27 @@ func Filter(f store.RunFilter) (store.RunFilter, error) {
 	}
 	return f, nil
 }
+
+// StateList is f.States as SQL string literals, 'queued', 'running'.
+// States and triggers are inlined rather than bound because the planner
+// can use a partial index (runs_active: WHERE state IN ('queued',
+// 'running')) only when it sees the values; both are closed sets checked
+// by Filter, and quotes are doubled regardless.
+func StateList(states []pipeline.State) string {
+	s := make([]string, len(states))
+	for i, st := range states {
+		s[i] = quote(string(st))
+	}
+	return strings.Join(s, ", ")
+}
+
+// TriggerList is triggers as SQL string literals (see StateList).
+func TriggerList(triggers []pipeline.RunTrigger) string {
+	s := make([]string, len(triggers))
+	for i, tr := range triggers {
+		s[i] = quote(string(tr))
+	}
+	return strings.Join(s, ", ")
+}
+
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

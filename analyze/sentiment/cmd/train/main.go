@@ -14,6 +14,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"time"
@@ -36,6 +37,7 @@ func run() error {
 	out := flag.String("out", filepath.Join("analyze", "sentiment", sentiment.WeightsFileName), "weights file to write (\"\" to skip)")
 	data := flag.String("data", "", "shared data folder (default: ../shared/data from the module root, or $MEMEPIPE_SHARED_DATA)")
 	quiet := flag.Bool("q", false, "no training progress")
+	selectOnly := flag.Bool("select", false, "model selection only: print the candidates' dev/cross-validation scores, write nothing, do not evaluate on the test parts")
 	flag.Parse()
 	if *data == "" {
 		d, err := shareddata.Dir()
@@ -49,11 +51,24 @@ func run() error {
 		log = io.Discard
 	}
 	t0 := time.Now()
-	model, rep, err := sentiment.Train(sentiment.TrainOptions{DataDir: *data, Seed: *seed, Log: log})
+	model, rep, err := sentiment.Train(sentiment.TrainOptions{DataDir: *data, Seed: *seed, Log: log, SelectOnly: *selectOnly})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(log, "trained in %s\n", time.Since(t0).Round(time.Millisecond))
+	if *selectOnly {
+		for _, h := range []sentiment.HeadReport{rep.Stance, rep.Valence, rep.Spam} {
+			fmt.Printf("%s (%s, %d rows for selection, %d dropped as duplicates):\n", h.Dataset, h.Metric, h.Train, h.Dropped)
+			for i, c := range h.Candidates {
+				mark := " "
+				if i == h.Chosen {
+					mark = "*"
+				}
+				fmt.Printf(" %s %s\n", mark, c)
+			}
+		}
+		return nil
+	}
 	if *out != "" {
 		if err := writeAtomic(*out, model); err != nil {
 			return err
@@ -74,16 +89,27 @@ func run() error {
 	fmt.Printf("  model  %v\n", rep.Stance.Model)
 	fmt.Printf("  rules  %v\n", rep.Stance.Rules)
 	fmt.Printf("  VADER  %v\n", sentiment.EvaluateCompound(fin.Test, vc, false))
-	fmt.Printf("  (model: l2=%g, dev macro-F1 %.3f)\n\n", rep.Stance.L2, rep.Stance.Selection)
-	fmt.Printf("crypto comments (valence: positive/negative), n=%d\n", rep.Valence.Test)
+	fmt.Printf("  (model: %s)\n\n", rep.Stance.Selected())
+	fmt.Printf("crypto comments (valence: positive/negative), n=%d (%d duplicates dropped before splitting)\n", rep.Valence.Test, rep.Valence.Dropped)
 	fmt.Printf("  model  %v\n", rep.Valence.Model)
 	fmt.Printf("  rules  %v\n", rep.Valence.Rules)
 	fmt.Printf("  VADER  %v\n", sentiment.EvaluateCompound(cry.Test, vc, true))
-	fmt.Printf("  (model: l2=%g, 5-fold cv macro-F1 on train+dev %.3f)\n\n", rep.Valence.L2, rep.Valence.Selection)
-	fmt.Printf("spam (crypto cashtag tweets), n=%d\n", rep.Spam.Test)
+	fmt.Printf("  (model: %s)\n", rep.Valence.Selected())
+	fmt.Printf("  95%% Wilson interval of the model's test accuracy: %s\n\n", wilson(rep.Valence.Model))
+	fmt.Printf("spam (crypto cashtag tweets), n=%d (%d duplicates and bot-template near-duplicates dropped before splitting)\n", rep.Spam.Test, rep.Spam.Dropped)
 	fmt.Printf("  model  %v  precision[spam]=%.3f recall[spam]=%.3f\n", rep.Spam.Model, rep.Spam.Model.Precision["spam"], rep.Spam.Model.Recall["spam"])
-	fmt.Printf("  (model: l2=%g, 5-fold cv F1[spam] on train+dev %.3f)\n", rep.Spam.L2, rep.Spam.Selection)
+	fmt.Printf("  (model: %s)\n", rep.Spam.Selected())
 	return nil
+}
+
+// wilson is the 95% Wilson score interval of an accuracy.
+func wilson(m sentiment.Metrics) string {
+	n := float64(m.N)
+	p := m.Accuracy
+	const z = 1.96
+	c := (p + z*z/(2*n)) / (1 + z*z/n)
+	h := z / (1 + z*z/n) * math.Sqrt(p*(1-p)/n+z*z/(4*n*n))
+	return fmt.Sprintf("[%.3f, %.3f] (%d of %d right)", c-h, c+h, int(math.Round(p*n)), m.N)
 }
 
 // writeAtomic writes the weights next to their final place and renames, so

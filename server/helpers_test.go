@@ -1,0 +1,5 @@
+package server_test
+
+import "memepipe/store"
+
+func storeFilterAll() store.RunFilter { return store.RunFilter{} }
