@@ -601,3 +601,30 @@ func TestConfigShowOutputLoadsBack(t *testing.T) {
 		t.Errorf("alerts %+v", again.Alerts)
 	}
 }
+
+func TestScoreSection(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "memepipe.yaml")
+	if err := os.WriteFile(path, []byte("score:\n  csv_path: /srv/out/scores.csv\n  weights: {risk: -1, sentiment: 0.5}\n  caps: {only_owner_sells: 150}\n  bogus: 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(Options{Path: path, Environ: []string{}})
+	var errs Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("err %v", err)
+	}
+	got := err.Error()
+	for _, want := range []string{
+		`score.bogus: unknown key`,
+		`score.weights.risk: is -1, want a finite number >= 0`,
+		`score.caps.only_owner_sells: is 150, want 0..100`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("errors lack %q:\n%s", want, got)
+		}
+	}
+	// Keys not written keep the defaults; written ones override.
+	if cfg.Score.CSVPath != "/srv/out/scores.csv" || cfg.Score.Weights.Sentiment != 0.5 || cfg.Score.Weights.Momentum != 0.2 || cfg.Score.Caps["lp_removed_by_creator"] != 5 {
+		t.Errorf("score %+v", cfg.Score)
+	}
+}

@@ -30,12 +30,14 @@ type PostConfig struct {
 	MinPosts int
 	ZMin     float64
 	// NewAccountAge: an author younger than this at posting time is a new
-	// account (default 30 days). A burst in which at least BotShare of the
-	// posts (default 0.3) come from new accounts is a bot_burst: campaigns
-	// run on fresh accounts, while a burst of established accounts (news,
-	// a listing) is a social_burst.
+	// account (default 30 days). Posts by new accounts are counted apart,
+	// against their own baseline: a window with at least MinNewPosts of
+	// them (default 5) at a robust z of ZMin is a bot_burst. Campaigns run
+	// on fresh accounts, and mixed into a token's ordinary chatter they
+	// can stand out only in that count. A window whose total count stands
+	// out without them (news, a listing) is a social_burst.
 	NewAccountAge time.Duration
-	BotShare      float64
+	MinNewPosts   int
 	Thresholds
 }
 
@@ -55,8 +57,8 @@ func (c PostConfig) withDefaults() PostConfig {
 	if c.ZMin <= 0 {
 		c.ZMin = 4
 	}
-	if c.BotShare <= 0 {
-		c.BotShare = 0.3
+	if c.MinNewPosts <= 0 {
+		c.MinNewPosts = 5
 	}
 	if c.Thresholds == (Thresholds{}) {
 		c.Thresholds = DefaultThresholds
@@ -79,7 +81,8 @@ type postWindow struct {
 type PostDetector struct {
 	cfg                PostConfig
 	cur                *postWindow
-	base               *window
+	base               *window // posts per window
+	baseNew            *window // posts by new accounts per window
 	last               time.Time
 	processed, skipped int
 }
@@ -87,7 +90,7 @@ type PostDetector struct {
 // NewPostDetector returns a detector with cfg's defaults filled in.
 func NewPostDetector(cfg PostConfig) *PostDetector {
 	cfg = cfg.withDefaults()
-	return &PostDetector{cfg: cfg, base: newWindow(cfg.Baseline)}
+	return &PostDetector{cfg: cfg, base: newWindow(cfg.Baseline), baseNew: newWindow(cfg.Baseline)}
 }
 
 // Stats reports how many posts were used and skipped.
@@ -138,26 +141,36 @@ func (d *PostDetector) close(next int64) []Anomaly {
 	var out []Anomaly
 	med, scale := d.base.Median(), d.base.Scale(countFloor)
 	z := (float64(w.posts) - med) / scale
-	if w.posts >= d.cfg.MinPosts && z >= d.cfg.ZMin && d.base.Len() >= 4 {
-		kind := KindSocialBurst
-		newShare := float64(w.newAcct) / float64(w.posts)
-		if newShare >= d.cfg.BotShare {
-			kind = KindBotBurst
-		}
-		out = append(out, Anomaly{Token: d.cfg.Token, TS: w.start, Kind: kind, Score: round(z, 3), Severity: d.cfg.Of(z),
+	medNew, scaleNew := d.baseNew.Median(), d.baseNew.Scale(countFloor)
+	zNew := (float64(w.newAcct) - medNew) / scaleNew
+	warm := d.base.Len() >= 4
+	kind, score := "", 0.0
+	switch {
+	case warm && w.newAcct >= d.cfg.MinNewPosts && zNew >= d.cfg.ZMin:
+		kind, score = KindBotBurst, zNew
+	case warm && w.posts >= d.cfg.MinPosts && z >= d.cfg.ZMin:
+		kind, score = KindSocialBurst, z
+	}
+	if kind != "" {
+		out = append(out, Anomaly{Token: d.cfg.Token, TS: w.start, Kind: kind, Score: round(score, 3), Severity: d.cfg.Of(score),
 			Evidence: map[string]any{
-				"posts":             w.posts,
-				"authors":           len(w.authors),
-				"new_account_share": round(newShare, 3),
-				"baseline_median":   med,
-				"z":                 round(z, 2),
-				"window_seconds":    d.cfg.Window.Seconds(),
+				"posts":               w.posts,
+				"authors":             len(w.authors),
+				"new_account_posts":   w.newAcct,
+				"new_account_share":   round(float64(w.newAcct)/float64(w.posts), 3),
+				"baseline_median":     med,
+				"new_baseline_median": medNew,
+				"z":                   round(z, 2),
+				"new_account_z":       round(zNew, 2),
+				"window_seconds":      d.cfg.Window.Seconds(),
 			}})
 	}
 	d.base.Push(float64(w.posts))
+	d.baseNew.Push(float64(w.newAcct))
 	empty := min(next-w.idx-1, int64(d.cfg.Baseline))
 	for range empty {
 		d.base.Push(0)
+		d.baseNew.Push(0)
 	}
 	return out
 }
