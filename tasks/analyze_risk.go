@@ -205,7 +205,7 @@ func AssessRisk(ctx context.Context, st store.Store, tok watchlist.Token, asOf t
 // flagSource says what raised a flag: contract, onchain, market or model.
 func flagSource(code string) string {
 	switch code {
-	case risk.FlagTop10, risk.FlagCreatorTokens, risk.FlagCreatorLP, risk.FlagLPUnlocked, risk.FlagLPRemoved, risk.FlagHoneypot:
+	case risk.FlagTop10, risk.FlagCreatorTokens, risk.FlagCreatorLP, risk.FlagLPUnlocked, risk.FlagLPRemoved, risk.FlagHoneypot, risk.FlagInsiderDump:
 		return "onchain"
 	case risk.FlagNewToken, risk.FlagLowLiquidity, risk.FlagPumpAndDump, risk.FlagSpamSentiment:
 		return "market"
@@ -249,6 +249,7 @@ func (t tokenFacts) evidence() map[string]any {
 	put("creator_lp_share", t.f.CreatorLPShare)
 	put("lp_locked_share", t.f.LPLockedShare)
 	put("lp_removed_by_creator", t.f.LPRemovedByCreator)
+	put("insider_dump_share", t.f.InsiderDumpShare)
 	puti("distinct_buyers", t.f.DistinctBuyers)
 	puti("sellers_other_than_owner", t.f.SellersOtherThanOwner)
 	put("liquidity_usd", t.f.LiquidityUSD)
@@ -493,6 +494,18 @@ func marketFacts(ctx context.Context, st store.Store, tok watchlist.Token, asOf 
 		return err
 	}
 	tf.f.RecentPumpAndDumps = risk.I(len(pumps))
+	dumps, err := st.Anomalies(ctx, store.AnomalyFilter{Token: key, Kinds: []string{anomaly.KindHolderDump}, From: asOf.Add(-7 * 24 * time.Hour), To: asOf, Limit: 1000})
+	if err != nil {
+		return err
+	}
+	for _, d := range dumps {
+		var ev struct {
+			SupplyShare float64 `json:"supply_share"`
+		}
+		if json.Unmarshal(d.Evidence, &ev) == nil && (tf.f.InsiderDumpShare == nil || ev.SupplyShare > *tf.f.InsiderDumpShare) {
+			tf.f.InsiderDumpShare = risk.F(ev.SupplyShare)
+		}
+	}
 	if tf.f.LPRemovedByCreator == nil {
 		// The LP's provider is not in view (collection began after
 		// launch): the largest single removal of the pool in the last week

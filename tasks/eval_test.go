@@ -89,6 +89,7 @@ type evalResult struct {
 	// risk: scores of tokens labelled rug_pull or honeypot (positives)
 	// and of the others.
 	riskScores, riskLabels []float64
+	riskLow                []string // positives scored under 50
 }
 
 func newEvalResult() *evalResult {
@@ -176,6 +177,15 @@ func (r *evalResult) add(seed int64, tr sim.Truth, anomalies []analytics.Anomaly
 		}
 		r.riskScores = append(r.riskScores, s)
 		r.riskLabels = append(r.riskLabels, label)
+		if label == 1 && s < 50 {
+			var when []string
+			for _, ev := range tr.Events {
+				if strings.EqualFold(ev.Address, tok.Address) {
+					when = append(when, fmt.Sprintf("%s %s", ev.Kind, ev.Start.Format("01-02 15:04")))
+				}
+			}
+			r.riskLow = append(r.riskLow, fmt.Sprintf("seed %d %s %v risk %.1f launched %s events in window: %v", seed, tok.Symbol, tok.Labels, s, tok.LaunchedAt.Format("01-02 15:04"), when))
+		}
 	}
 }
 
@@ -249,6 +259,9 @@ func TestEvalSimulator(t *testing.T) {
 	auc := risk.ROCAUC(res.riskScores, res.riskLabels)
 	p := precisionAtK(res.riskScores, res.riskLabels, pos)
 	fmt.Fprintf(&b, "risk: %d tokens, %d labelled rug_pull or honeypot; ROC AUC %.3f, precision@%d %.2f\n", len(res.riskScores), pos, auc, pos, p)
+	for _, l := range res.riskLow {
+		fmt.Fprintf(&b, "LOW RISK %s\n", l)
+	}
 	for _, m := range res.misses {
 		fmt.Fprintf(&b, "MISS %s\n", m)
 	}

@@ -22,7 +22,7 @@ func TestHolderDumpIsTheUnboughtBag(t *testing.T) {
 		Transfer{TS: at.Add(13 * time.Minute), From: addr(3), To: washer, Amount: 6e7},
 		Transfer{TS: at.Add(14 * time.Minute), From: washer, To: pair, Amount: 6e7},
 		// The creator sells its kept supply in three pieces: the sell rug,
-		// flagged once, on the piece that crosses 5%.
+		// flagged on the piece that crosses 5%, not again until 10%.
 		Transfer{TS: at.Add(20 * time.Minute), From: creator, To: pair, Amount: 3e7, TxHash: "0xd1"},
 		Transfer{TS: at.Add(21 * time.Minute), From: creator, To: pair, Amount: 3e7, TxHash: "0xd2"},
 		Transfer{TS: at.Add(22 * time.Minute), From: creator, To: pair, Amount: 3e7, TxHash: "0xd3"},

@@ -144,7 +144,7 @@ type dumpTally struct {
 	net     float64
 	sold    float64
 	sells   int
-	flagged bool
+	next    float64 // share at which the next event is due
 	firstTx string
 }
 
@@ -324,9 +324,10 @@ func (d *TransferDetector) Flush() []Anomaly {
 }
 
 // dump tallies one address's sells into the pair over DumpWindow (from
-// its first sell in the window) and flags the address once per window when
-// the part of them beyond what it had bought from the pair reaches
-// DumpShare of the supply: the "sell rug", a creator or insider unloading
+// its first sell in the window) and flags the address when the part of
+// them beyond what it had bought from the pair reaches DumpShare of the
+// supply, and again each time that doubles (5%, 10%, 20%...: the last
+// event of a dump carries its size): the "sell rug", a creator or insider unloading
 // a bag it never paid for (minted, or handed out at launch). Selling what
 // one bought is trading, however large: a pump wallet's exit, a wash
 // trader's leg, a big buyer taking profit. The score is 4 at DumpShare and
@@ -361,17 +362,19 @@ func (d *TransferDetector) dump(t Transfer, trader, pair string) []Anomaly {
 	}
 	dt := d.dumps[trader]
 	if dt == nil || t.TS.Sub(dt.start) > d.cfg.DumpWindow {
-		dt = &dumpTally{start: t.TS, firstTx: t.TxHash}
+		dt = &dumpTally{start: t.TS, firstTx: t.TxHash, next: d.cfg.DumpShare}
 		d.dumps[trader] = dt
 	}
 	dt.net += excess
 	dt.sold += t.Amount
 	dt.sells++
 	share := dt.net / s
-	if dt.flagged || share < d.cfg.DumpShare {
+	if share < dt.next {
 		return nil
 	}
-	dt.flagged = true
+	for dt.next <= share {
+		dt.next *= 2
+	}
 	return []Anomaly{d.event(t.TS, KindHolderDump, 4*share/d.cfg.DumpShare, map[string]any{
 		"seller":         trader,
 		"into":           pair,

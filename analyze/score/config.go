@@ -102,6 +102,7 @@ type AnomalyCalibration struct {
 // so this package does not depend on the risk package's internals).
 const (
 	FlagLPRemoved      = "lp_removed_by_creator"
+	FlagInsiderDump    = "insider_dump"
 	FlagHoneypot       = "only_owner_sells"
 	FlagSellRestricted = "sell_restricted"
 	FlagMint           = "owner_can_mint"
@@ -141,6 +142,7 @@ func Defaults() Config {
 		},
 		Caps: map[string]float64{
 			FlagLPRemoved:      5, // the creator pulled the liquidity: a rug
+			FlagInsiderDump:    5, // an insider sold a fifth of the supply at once: the sell rug
 			FlagHoneypot:       5, // many buyers, no seller but the owner
 			FlagSellRestricted: 5, // coded sell block: a honeypot
 			FlagMint:           5, // owner can mint after launch
