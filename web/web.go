@@ -184,10 +184,10 @@ func (u *UI) funcs() template.FuncMap {
 			}
 			return s
 		},
-		"num": func(f float64) string { return strconv.FormatFloat(f, 'g', 4, 64) },
-		"pct": func(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) },
-		"json": prettyJSON,
-		"svgf": func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
+		"num":     func(f float64) string { return strconv.FormatFloat(f, 'g', 4, 64) },
+		"pct":     func(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) },
+		"json":    prettyJSON,
+		"svgf":    func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
 		"sevRank": severityClass,
 		"opt": func(f *float64) string {
 			if f == nil {
