@@ -133,12 +133,27 @@ func (u *UI) run(w http.ResponseWriter, r *http.Request) {
 			states[t.Name] = t.State
 		}
 	}
+	checks, err := u.o.Store.ListChecks(ctx, store.CheckFilter{RunID: run.ID})
+	if err != nil {
+		u.failErr(w, r, err)
+		return
+	}
+	server.SortChecks(checks)
+	failing := 0
+	for _, c := range checks {
+		if !c.Passed {
+			failing++
+		}
+	}
 	data := struct {
 		page
-		Run   runview.Run
-		Graph runview.Graph
-		Gantt runview.Gantt
-	}{page: page{Title: "Run " + run.ID}, Run: v, Graph: runview.Layout(dag, states), Gantt: runview.NewGantt(v, 720, u.o.Now())}
+		Run           runview.Run
+		Graph         runview.Graph
+		Gantt         runview.Gantt
+		Checks        []store.CheckResult
+		ChecksFailing int
+	}{page: page{Title: "Run " + run.ID}, Run: v, Graph: runview.Layout(dag, states), Gantt: runview.NewGantt(v, 720, u.o.Now()),
+		Checks: checks, ChecksFailing: failing}
 	if !run.State.Terminal() {
 		data.Refresh = 1.5
 	}

@@ -13,6 +13,7 @@ import (
 
 	"memepipe/analytics"
 	"memepipe/internal/servetest"
+	"memepipe/store"
 	"memepipe/web"
 )
 
@@ -272,4 +273,41 @@ func TestTokenPage(t *testing.T) {
 	} {
 		contains(t, f.get(t, c.path, c.code), c.want)
 	}
+}
+
+func TestChecksOnDatasetsAndRunPages(t *testing.T) {
+	f := newUI(t, servetest.Options{})
+	contains(t, f.get(t, "/datasets", 200), "No checks have run yet")
+	servetest.SeedRuns(t, f.env.Store, 3, time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC))
+	runs, err := f.env.Store.ListRuns(context.Background(), store.RunFilter{Pipeline: "memes", OldestFirst: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The newest run's clean found duplicate tweet keys; older ones did not.
+	servetest.SeedChecks(t, f.env.Store, runs, 2)
+	page := f.get(t, "/datasets", 200)
+	contains(t, page,
+		`<tr data-table="tweets" class="failing"><td><code>tweets</code></td>`, `<span class="badge s-failed">1 failing</span> of 4`,
+		`<tr data-table="transfers"><td><code>transfers</code></td>`, `<span class="badge s-success">4 passed</span>`,
+		`<tr data-dataset="tweets" data-check="keys_unique" class="failing"><td><code>tweets</code></td><td>keys_unique</td>`+"\n"+`<td><span class="badge s-failed">error</span>`,
+		"3 rows share a key (tweet id)", `<a href="/runs/`+runs[2].ID+`">`)
+	// Failing first: the error, then the warning, then the passes.
+	iErr := strings.Index(page, `data-dataset="tweets" data-check="keys_unique"`)
+	iWarn := strings.Index(page, `data-dataset="price_bars" data-check="freshness"`)
+	iPass := strings.Index(page, `data-dataset="price_bars" data-check="keys_not_null"`)
+	if iErr < 0 || iWarn < iErr || iPass < iWarn {
+		t.Errorf("checks out of order: error at %d, warning at %d, pass at %d", iErr, iWarn, iPass)
+	}
+	// Only each task's latest run: 12 rows, not 36.
+	if n := strings.Count(page, `<tr data-dataset=`); n != 12 {
+		t.Errorf("%d check rows on the datasets page, want 12", n)
+	}
+
+	run := f.get(t, "/runs/"+runs[0].ID, 200)
+	contains(t, run, "<h2>Data-quality checks</h2>", "1 of 12 failing.", `data-dataset="price_bars" data-check="freshness" class="failing"`,
+		`<span class="badge s-up_for_retry">warn</span>`, "<td>memes.clean</td>")
+	if strings.Contains(run, "3 rows share a key") {
+		t.Error("the oldest run's page shows the newest run's failure")
+	}
+	contains(t, f.get(t, "/runs/"+runs[2].ID, 200), "2 of 12 failing.", "3 rows share a key")
 }
