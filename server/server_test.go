@@ -566,3 +566,53 @@ func TestTokenEndpoint(t *testing.T) {
 	f.expectError(t, "GET", "/api/v1/tokens/"+servetest.PepeKey+"?window=7d", "", 400, `unknown query parameter "window"`)
 	f.expectError(t, "GET", "/api/v1/tokens/ethereum:0xnope", "", 404, `token "ethereum:0xnope": not found`)
 }
+
+// memepipe's own requests are counted by route pattern and status; the
+// raw path (run ids, token addresses) never becomes a label.
+func TestHTTPRequestMetrics(t *testing.T) {
+	env := servetest.New(t, servetest.Options{})
+	ui := http.NewServeMux()
+	ui.HandleFunc("GET /tokens/{token}", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "token page") })
+	ui.HandleFunc("/", http.NotFound)
+	s, err := server.New(server.Options{Store: env.Store, Scheduler: env.Scheduler, Metrics: env.Metrics, Addr: "127.0.0.1:0", Logger: env.Logger, UI: ui})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	f := &fixture{env: env, srv: srv}
+	servetest.SeedRuns(t, env.Store, 2, time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC))
+	runs, err := env.Store.ListRuns(context.Background(), store.RunFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range runs {
+		f.json(t, "GET", "/api/v1/runs/"+r.ID, "", 200, nil)
+	}
+	f.json(t, "GET", "/api/v1/runs/r_nosuchrun", "", 404, nil)
+	f.json(t, "GET", "/api/v1/checks?failing=maybe", "", 400, nil)
+	f.json(t, "GET", "/api/v2/whatever", "", 404, nil)
+	if code, _, _ := f.do(t, "GET", "/tokens/ethereum:0x6982508145454Ce325dDbE47a25d4ec3d2311933", ""); code != 200 {
+		t.Fatalf("UI page: %d", code)
+	}
+	if code, _, _ := f.do(t, "GET", "/healthz", "", "Host", "evil.example"); code != 403 {
+		t.Fatalf("foreign host: %d", code)
+	}
+	_, body, _ := f.do(t, "GET", "/metrics", "")
+	for _, want := range []string{
+		`memepipe_http_requests_total{route="GET /api/v1/runs/{id}",status="200"} 2`,
+		`memepipe_http_requests_total{route="GET /api/v1/runs/{id}",status="404"} 1`,
+		`memepipe_http_requests_total{route="GET /api/v1/checks",status="400"} 1`,
+		`memepipe_http_requests_total{route="/api/",status="404"} 1`,
+		`memepipe_http_requests_total{route="GET /tokens/{token}",status="200"} 1`, // the UI's own pattern
+		`memepipe_http_requests_total{route="unrouted",status="403"} 1`,
+		`memepipe_http_request_duration_seconds_count{route="GET /api/v1/runs/{id}"} 3`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if strings.Contains(body, runs[0].ID) || strings.Contains(body, "0x6982508145454Ce325dDbE47a25d4ec3d2311933") {
+		t.Error("a raw path became a label")
+	}
+}
