@@ -39,7 +39,9 @@ func LoadDatasets(r *http.Request, st store.Store) (Datasets, error) {
 			return d, err
 		}
 		ds := Dataset{Table: t, Rows: n}
-		if n > 0 {
+		// The tokens table (the watchlist as cleaned) has no time column:
+		// it has no newest row.
+		if n > 0 && t != canonical.TableTokens {
 			latest, ok, err := st.LatestCanonical(r.Context(), q)
 			if err != nil {
 				return d, err
