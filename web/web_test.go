@@ -221,6 +221,8 @@ func TestStaticAssetsEmbedded(t *testing.T) {
 func TestTokenPage(t *testing.T) {
 	f := newUI(t, servetest.Options{})
 	servetest.SeedTokens(t, f.env.Store, time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC))
+	// The tokens table has rows but no time column: no newest row, no error.
+	contains(t, f.get(t, "/datasets", 200), `<tr data-table="tokens"><td><code>tokens</code></td><td class="num">2</td><td><span class="muted">—</span>`)
 	list := f.get(t, "/tokens", 200)
 	contains(t, list, `<a href="/tokens/`+servetest.PepeKey+`"><strong>PEPE</strong></a>`, `<a href="/tokens/`+servetest.SwappyKey+`">`)
 
