@@ -222,7 +222,8 @@ func TestTokenPage(t *testing.T) {
 	f := newUI(t, servetest.Options{})
 	servetest.SeedTokens(t, f.env.Store, time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC))
 	// The tokens table has rows but no time column: no newest row, no error.
-	contains(t, f.get(t, "/datasets", 200), `<tr data-table="tokens"><td><code>tokens</code></td><td class="num">2</td><td><span class="muted">—</span>`)
+	contains(t, f.get(t, "/datasets", 200), `<tr data-table="tokens"><td><code>tokens</code></td><td class="num">2</td><td><span class="muted">—</span>`,
+		`<tr data-table="price_bars"><td><code>price_bars</code></td><td class="num">240</td><td>2026-11-28 11:00:00 UTC <span class="muted">(`)
 	list := f.get(t, "/tokens", 200)
 	contains(t, list, `<a href="/tokens/`+servetest.PepeKey+`"><strong>PEPE</strong></a>`, `<a href="/tokens/`+servetest.SwappyKey+`">`)
 
