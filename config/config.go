@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"memepipe/alert"
+	"memepipe/analyze/score"
 	"memepipe/watchlist"
 )
 
@@ -45,6 +46,11 @@ type Config struct {
 	Alerts alert.Config `koanf:"alerts" yaml:"alerts"`
 	// Pipelines are the DAGs memepipe runs.
 	Pipelines []Pipeline `koanf:"pipelines" yaml:"pipelines"`
+	// Score configures the integrated score (analyze/score): component
+	// weights and calibration, hard-fact caps, and where
+	// integrated_scores.csv is written. Keys not written keep
+	// score.Defaults().
+	Score score.Config `koanf:"score" yaml:"score"`
 
 	// Secrets are read from the environment only.
 	Secrets Secrets `koanf:"-" yaml:"secrets"`

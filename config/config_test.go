@@ -82,8 +82,14 @@ func TestNoFileUsesEmbeddedDefaults(t *testing.T) {
 	if cfg.File != "" || cfg.DB != "./memepipe.db" || cfg.Raw != "file://./data/raw" || cfg.MaxParallel != 8 {
 		t.Errorf("file %q db %q raw %q max_parallel %d", cfg.File, cfg.DB, cfg.Raw, cfg.MaxParallel)
 	}
-	if got := strings.Join(cfg.PipelineNames(), ","); got != "social,onchain,market" {
+	if got := strings.Join(cfg.PipelineNames(), ","); got != "social,onchain,market,analytics" {
 		t.Fatalf("default pipelines %s", got)
+	}
+	if a, _ := cfg.Pipeline("analytics"); len(a.Tasks) != 4 || a.Tasks[3].Type != "score" || a.Tasks[3].DependsOn[0] != "risk" || len(a.Tasks[2].DependsOn) != 2 {
+		t.Fatalf("analytics pipeline: %+v", a)
+	}
+	if cfg.Score.CSVPath != "./out/integrated_scores.csv" || cfg.Score.Weights.Risk != 0.35 || cfg.Score.Caps["only_owner_sells"] != 5 {
+		t.Errorf("score config %+v", cfg.Score)
 	}
 	p, _ := cfg.Pipeline("market")
 	if len(p.Tasks) != 5 || p.Schedule != "@hourly" || p.Tasks[4].Type != "clean" || len(p.Tasks[4].DependsOn) != 4 || p.Tasks[0].Pool != "yahoo" || p.Tasks[1].Pool != "yahoo" {
@@ -593,5 +599,32 @@ func TestConfigShowOutputLoadsBack(t *testing.T) {
 	}
 	if again.Alerts.RenotifyAfter != 2*time.Hour || again.Alerts.Notifiers[0].SecretEnv != "HOOK_SECRET" {
 		t.Errorf("alerts %+v", again.Alerts)
+	}
+}
+
+func TestScoreSection(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "memepipe.yaml")
+	if err := os.WriteFile(path, []byte("score:\n  csv_path: /srv/out/scores.csv\n  weights: {risk: -1, sentiment: 0.5}\n  caps: {only_owner_sells: 150}\n  bogus: 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(Options{Path: path, Environ: []string{}})
+	var errs Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("err %v", err)
+	}
+	got := err.Error()
+	for _, want := range []string{
+		`score.bogus: unknown key`,
+		`score.weights.risk: is -1, want a finite number >= 0`,
+		`score.caps.only_owner_sells: is 150, want 0..100`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("errors lack %q:\n%s", want, got)
+		}
+	}
+	// Keys not written keep the defaults; written ones override.
+	if cfg.Score.CSVPath != "/srv/out/scores.csv" || cfg.Score.Weights.Sentiment != 0.5 || cfg.Score.Weights.Momentum != 0.2 || cfg.Score.Caps["lp_removed_by_creator"] != 5 {
+		t.Errorf("score %+v", cfg.Score)
 	}
 }

@@ -13,6 +13,8 @@ import (
 
 	"github.com/knadh/koanf/providers/file"
 	"github.com/knadh/koanf/v2"
+
+	"memepipe/analyze/score"
 )
 
 // DefaultsYAML is the embedded default configuration.
@@ -78,7 +80,9 @@ func Load(opts Options) (*Config, error) {
 		return nil, fmt.Errorf("embedded defaults: %w", err) // a build bug
 	}
 
-	cfg := &Config{env: env}
+	// The score's defaults live with its formula (score.Defaults, which
+	// docs/ANALYTICS.md explains); the file overrides them key by key.
+	cfg := &Config{env: env, Score: score.Defaults()}
 	fileParser := &yamlParser{lines: map[string]int{}}
 	if !opts.DefaultsOnly {
 		path, explicit := opts.Path, opts.Path != ""
@@ -123,6 +127,7 @@ func Load(opts Options) (*Config, error) {
 	var errs Errors
 	decoder{&errs}.decode("", raw, reflect.ValueOf(cfg).Elem())
 	applyTaskDefaults(cfg, raw)
+	mergeScoreMaps(&cfg.Score)
 	for i := range cfg.Pipelines {
 		p := &cfg.Pipelines[i]
 		if p.Timezone == "" {
@@ -290,4 +295,18 @@ func dropNamedSecrets(warnings []string, cfg *Config) []string {
 		}
 	}
 	return kept
+}
+
+// mergeScoreMaps puts back the default caps and anomaly kind weights a
+// file's score: section did not mention: the decoder replaces a map with
+// the file's, and writing one cap must not drop the others.
+func mergeScoreMaps(c *score.Config) {
+	d := score.Defaults()
+	for k, v := range c.Caps {
+		d.Caps[k] = v
+	}
+	for k, v := range c.Anomaly.KindWeights {
+		d.Anomaly.KindWeights[k] = v
+	}
+	c.Caps, c.Anomaly.KindWeights = d.Caps, d.Anomaly.KindWeights
 }

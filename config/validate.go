@@ -84,6 +84,17 @@ func validate(cfg *Config, raw map[string]any) Errors {
 		}
 		errs.Add(path, "%s", msg)
 	}
+	for _, err := range splitJoined(cfg.Score.Validate()) {
+		// score.Config.Validate says "score: weights.risk = -1, want ...".
+		msg := strings.TrimPrefix(err.Error(), "score: ")
+		path := "score"
+		if key, rest, ok := strings.Cut(msg, " = "); ok && !strings.Contains(key, " ") {
+			path, msg = join(path, key), "is "+rest
+		} else if key, rest, ok := strings.Cut(msg, " "); ok && !strings.Contains(key, "=") {
+			path, msg = join(path, key), rest
+		}
+		errs.Add(path, "%s", msg)
+	}
 
 	seen := map[string]int{}
 	for i := range cfg.Pipelines {

@@ -31,7 +31,10 @@ type Metrics struct {
 	SlotsSkipped    *prometheus.CounterVec   // pipeline, reason
 	APIRequests     *prometheus.CounterVec   // source, status
 	APIDuration     *prometheus.HistogramVec // source
+	APIRetries      *prometheus.CounterVec   // source, reason
 	RateLimitWait   *prometheus.HistogramVec // source
+	HTTPRequests    *prometheus.CounterVec   // route, status
+	HTTPDuration    *prometheus.HistogramVec // route
 	DatasetFresh    *prometheus.GaugeVec     // dataset
 	AlertDeliveries *prometheus.CounterVec   // notifier, result
 }
@@ -80,6 +83,17 @@ func New() *Metrics {
 		APIDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "memepipe_api_request_duration_seconds", Help: "Upstream API request latency.", Buckets: prometheus.DefBuckets,
 		}, []string{"source"}),
+		APIRetries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "memepipe_api_retries_total", Help: "Upstream API retries by source and reason (status code, network, timeout, body, or the source's reason).",
+		}, []string{"source", "reason"}),
+		HTTPRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "memepipe_http_requests_total", Help: "Requests to memepipe serve's API, UI and probes, by route pattern (\"unrouted\": refused before routing) and status.",
+		}, []string{"route", "status"}),
+		HTTPDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "memepipe_http_request_duration_seconds", Help: "Latency of memepipe serve's own HTTP answers, by route pattern.",
+			// 100 µs (a probe) to ~6.5 s (a page far too slow).
+			Buckets: prometheus.ExponentialBuckets(0.0001, 3, 11),
+		}, []string{"route"}),
 		RateLimitWait: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "memepipe_rate_limit_wait_seconds", Help: "Time requests waited for the source's rate limiter or a Retry-After.",
 			Buckets: prometheus.ExponentialBuckets(0.001, 4, 12),
@@ -92,7 +106,8 @@ func New() *Metrics {
 		}, []string{"notifier", "result"}),
 	}
 	for _, c := range []prometheus.Collector{m.TaskDuration, m.TaskRuns, m.TaskRetries, m.Records, m.Runs, m.RunsActive,
-		m.Handoff, m.ScheduleLag, m.SlotsSkipped, m.APIRequests, m.APIDuration, m.RateLimitWait, m.DatasetFresh, m.AlertDeliveries} {
+		m.Handoff, m.ScheduleLag, m.SlotsSkipped, m.APIRequests, m.APIDuration, m.APIRetries, m.RateLimitWait,
+		m.HTTPRequests, m.HTTPDuration, m.DatasetFresh, m.AlertDeliveries} {
 		f(c)
 	}
 	f(collectors.NewGoCollector())
@@ -118,6 +133,33 @@ func (m *Metrics) APIRequest(source string, status int, d time.Duration) {
 // RateLimited records a wait for a source's limiter or Retry-After.
 func (m *Metrics) RateLimited(source string, d time.Duration) {
 	m.RateLimitWait.WithLabelValues(source).Observe(d.Seconds())
+}
+
+// Upstream is the hook source/httpx clients report to (it implements
+// httpx.Metrics): every attempt, rate-limit wait and retry of the
+// collectors' upstream requests. Pass it to tasks.Deps.HTTPMetrics.
+func (m *Metrics) Upstream() Upstream { return Upstream{m} }
+
+// Upstream adapts Metrics to source/httpx's Metrics interface.
+type Upstream struct{ m *Metrics }
+
+// Request records one attempt (status 0: no response).
+func (u Upstream) Request(source string, status int, outcome string, d time.Duration) {
+	u.m.APIRequest(source, status, d)
+}
+
+// RateLimitWait records a wait for the limiter or a server-requested pause.
+func (u Upstream) RateLimitWait(source string, d time.Duration) { u.m.RateLimited(source, d) }
+
+// Retry records a retry and its reason.
+func (u Upstream) Retry(source, reason string) { u.m.APIRetries.WithLabelValues(source, reason).Inc() }
+
+// HTTPRequest records one answer of memepipe's own server: route is the
+// matched pattern ("GET /api/v1/runs/{id}"), never the raw path, so the
+// series stay as few as the routes.
+func (m *Metrics) HTTPRequest(route string, status int, d time.Duration) {
+	m.HTTPRequests.WithLabelValues(route, strconv.Itoa(status)).Inc()
+	m.HTTPDuration.WithLabelValues(route).Observe(d.Seconds())
 }
 
 // DatasetRefreshed records a dataset's successful refresh.

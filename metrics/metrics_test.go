@@ -1,12 +1,19 @@
 package metrics
 
 import (
+	"context"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"memepipe/source/httpx"
 )
+
+var _ httpx.Metrics = Upstream{}
 
 func scrape(t *testing.T, m *Metrics) string {
 	t.Helper()
@@ -82,5 +89,56 @@ func TestIndependentRegistries(t *testing.T) {
 	a.RunFinished("p", "failed")
 	if strings.Contains(scrape(t, b), `memepipe_runs_total{pipeline="p"`) {
 		t.Error("registries share state")
+	}
+}
+
+// A real source/httpx client reporting to Upstream: its attempts by
+// status, its retry and its wait for the rate limiter show up.
+func TestUpstreamFromHTTPClient(t *testing.T) {
+	var n atomic.Int32
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, `{"ok":true}`)
+	}))
+	defer up.Close()
+	m := New()
+	c := httpx.New(httpx.Config{Name: "etherscan", Limit: httpx.RateLimit{Requests: 1, Per: 30 * time.Millisecond},
+		Retry: httpx.Retry{Attempts: 3, Initial: time.Millisecond, Max: time.Millisecond}},
+		httpx.WithHTTPClient(up.Client()), httpx.WithMetrics(m.Upstream()))
+	for range 2 {
+		if _, err := c.Do(context.Background(), httpx.Request{URL: up.URL, Source: "etherscan.tokentx"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := scrape(t, m)
+	for _, want := range []string{
+		`memepipe_api_requests_total{source="etherscan.tokentx",status="503"} 1`,
+		`memepipe_api_requests_total{source="etherscan.tokentx",status="200"} 2`,
+		`memepipe_api_retries_total{reason="503",source="etherscan.tokentx"} 1`,
+		`memepipe_api_request_duration_seconds_count{source="etherscan.tokentx"} 3`,
+		`memepipe_rate_limit_wait_seconds_count{source="etherscan.tokentx"}`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %s", want)
+		}
+	}
+}
+
+func TestHTTPRequest(t *testing.T) {
+	m := New()
+	m.HTTPRequest("GET /runs/{id}", 200, 3*time.Millisecond)
+	m.HTTPRequest("GET /runs/{id}", 404, time.Millisecond)
+	out := scrape(t, m)
+	for _, want := range []string{
+		`memepipe_http_requests_total{route="GET /runs/{id}",status="200"} 1`,
+		`memepipe_http_requests_total{route="GET /runs/{id}",status="404"} 1`,
+		`memepipe_http_request_duration_seconds_sum{route="GET /runs/{id}"} 0.004`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %s", want)
+		}
 	}
 }

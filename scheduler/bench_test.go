@@ -10,6 +10,9 @@ import (
 
 	"memepipe/engine"
 	"memepipe/pipeline"
+	"memepipe/store"
+	"memepipe/store/postgres"
+	"memepipe/store/storetest"
 )
 
 // BenchmarkSlotToRunStart fires one slot of N pipelines at once (all
@@ -17,11 +20,33 @@ import (
 // from the scheduler waking for the slot to the engine starting the run's
 // first task: what the schedule-lag histogram adds on top of timer
 // accuracy. Each iteration is one slot; p50 and p99 over all runs.
-// The store is SQLite in a temp dir; tasks are no-ops on the real engine.
+// The store is SQLite in a temp dir (BenchmarkSlotToRunStartPostgres: a
+// schema of MEMEPIPE_TEST_POSTGRES_URL); tasks are no-ops on the real
+// engine.
 func BenchmarkSlotToRunStart(b *testing.B) {
+	benchSlotToRunStart(b, func(b *testing.B) store.Store { return openSQLite(b) })
+}
+
+// BenchmarkSlotToRunStartPostgres is BenchmarkSlotToRunStart on
+// PostgreSQL, where pipelines tick several at a time.
+func BenchmarkSlotToRunStartPostgres(b *testing.B) {
+	benchSlotToRunStart(b, openPostgres)
+}
+
+func openPostgres(b *testing.B) store.Store {
+	url := storetest.PostgresURL(b)
+	st, err := postgres.Open(context.Background(), url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	return st
+}
+
+func benchSlotToRunStart(b *testing.B, open func(*testing.B) store.Store) {
 	for _, n := range []int{10, 100} {
 		b.Run(fmt.Sprintf("pipelines=%d", n), func(b *testing.B) {
-			st := openSQLite(b)
+			st := open(b)
 			var mu sync.Mutex
 			var lags []time.Duration
 			var woke time.Time
@@ -73,8 +98,17 @@ func BenchmarkSlotToRunStart(b *testing.B) {
 // task's start minus its upstream's end) across all of them: contention
 // between many concurrent runs on one engine and one SQLite store.
 func BenchmarkHandoffManyPipelines(b *testing.B) {
+	benchHandoff(b, openSQLite(b))
+}
+
+// BenchmarkHandoffManyPipelinesPostgres is BenchmarkHandoffManyPipelines
+// on PostgreSQL.
+func BenchmarkHandoffManyPipelinesPostgres(b *testing.B) {
+	benchHandoff(b, openPostgres(b))
+}
+
+func benchHandoff(b *testing.B, st store.Store) {
 	const n = 50
-	st := openSQLite(b)
 	var mu sync.Mutex
 	var handoffs []time.Duration
 	observe := func(ev engine.Event) {

@@ -9,19 +9,24 @@ import (
 	"memepipe/store"
 )
 
-// Dataset is one canonical table's size and newest row.
+// Dataset is one canonical table's size, newest row and latest checks.
 type Dataset struct {
 	Table  string     `json:"table"`
 	Rows   int        `json:"rows"`
 	Latest *time.Time `json:"latest"`
+	// Checks and ChecksFailing count the table's latest check results
+	// (those of each cleaning task's last run) and the failed ones.
+	Checks        int `json:"checks"`
+	ChecksFailing int `json:"checks_failing"`
 }
 
 // Datasets is what GET /api/v1/datasets answers: the canonical tables,
-// and each task's latest success (a dataset's freshness until tables
-// carry their own quality checks).
+// each task's latest success, and the latest data-quality check results
+// (failing first).
 type Datasets struct {
 	Tables []Dataset             `json:"tables"`
 	Tasks  []store.TaskFreshness `json:"tasks"`
+	Checks []store.CheckResult   `json:"checks"`
 }
 
 // LoadDatasets reads the datasets' sizes and freshness.
@@ -34,7 +39,9 @@ func LoadDatasets(r *http.Request, st store.Store) (Datasets, error) {
 			return d, err
 		}
 		ds := Dataset{Table: t, Rows: n}
-		if n > 0 {
+		// The tokens table (the watchlist as cleaned) has no time column:
+		// it has no newest row.
+		if n > 0 && t != canonical.TableTokens {
 			latest, ok, err := st.LatestCanonical(r.Context(), q)
 			if err != nil {
 				return d, err
@@ -46,9 +53,26 @@ func LoadDatasets(r *http.Request, st store.Store) (Datasets, error) {
 		d.Tables = append(d.Tables, ds)
 	}
 	var err error
-	d.Tasks, err = st.TaskFreshness(r.Context())
+	if d.Tasks, err = st.TaskFreshness(r.Context()); err != nil {
+		return d, err
+	}
 	d.Tasks = nonNil(d.Tasks)
-	return d, err
+	if d.Checks, err = LoadChecks(r, st, CheckQuery{Filter: store.CheckFilter{Latest: true, Limit: MaxChecks}}); err != nil {
+		return d, err
+	}
+	at := map[string]int{}
+	for i, t := range d.Tables {
+		at[t.Table] = i
+	}
+	for _, c := range d.Checks {
+		if i, ok := at[c.Dataset]; ok {
+			d.Tables[i].Checks++
+			if !c.Passed {
+				d.Tables[i].ChecksFailing++
+			}
+		}
+	}
+	return d, nil
 }
 
 func (s *Server) datasets(r *http.Request) (int, any, error) {

@@ -26,6 +26,8 @@ func (s *Server) routes() {
 	s.HandleAPI("GET /api/v1/scores", s.scores)
 	s.HandleAPI("GET /api/v1/anomalies", s.anomalies)
 	s.HandleAPI("GET /api/v1/flags", s.flags)
+	s.HandleAPI("GET /api/v1/tokens/{token}", s.token)
+	s.HandleAPI("GET /api/v1/checks", s.checks)
 
 	s.HandleAPI("/api/", func(r *http.Request) (int, any, error) {
 		return 0, nil, &notFound{"no API endpoint " + r.Method + " " + r.URL.Path + " (see /api/v1/pipelines, /api/v1/runs)"}

@@ -96,7 +96,7 @@ func New(o Options) (*Server, error) {
 		s.session = sessionValue(o.Token)
 	}
 	s.routes()
-	s.handler = s.middleware(s.mux, loopback)
+	s.handler = s.instrument(s.middleware(routed(s.mux), loopback))
 	return s, nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"memepipe/pipeline"
 	"memepipe/runview"
 	"memepipe/server"
+	"memepipe/store"
 )
 
 type fixture struct {
@@ -455,5 +456,163 @@ func TestCSRFAndHosts(t *testing.T) {
 		if code, _, _ := f.do(t, "GET", "/healthz", "", "Host", h); code != 200 {
 			t.Errorf("Host %s: %d", h, code)
 		}
+	}
+}
+
+func TestChecksEndpoint(t *testing.T) {
+	f := newFixture(t, servetest.Options{}, "")
+	var rows []store.CheckResult
+	f.json(t, "GET", "/api/v1/checks", "", 200, &rows)
+	if rows == nil || len(rows) != 0 {
+		t.Errorf("checks of an empty store = %v, want []", rows)
+	}
+	servetest.SeedRuns(t, f.env.Store, 3, time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC))
+	runs, err := f.env.Store.ListRuns(context.Background(), store.RunFilter{Pipeline: "memes", OldestFirst: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	servetest.SeedChecks(t, f.env.Store, runs, 2)
+
+	// Default: each task's latest results, failing first.
+	f.json(t, "GET", "/api/v1/checks", "", 200, &rows)
+	if len(rows) != 12 || rows[0].Check != "keys_unique" || rows[0].Dataset != "tweets" || rows[0].Passed ||
+		rows[0].Observed == nil || *rows[0].Observed != 3 || rows[0].RunID != runs[2].ID ||
+		rows[1].Check != "freshness" || rows[1].Severity != "warn" || !rows[2].Passed {
+		t.Fatalf("latest checks = %+v", rows)
+	}
+	for _, c := range []struct {
+		query string
+		n     int
+	}{
+		{"?failing=true", 2},
+		{"?failing=false", 12},
+		{"?pipeline=memes&failing=1", 2},
+		{"?run=" + runs[0].ID, 12},
+		{"?run=" + runs[0].ID + "&failing=true", 1},
+		{"?latest=false", 36},
+		{"?latest=false&failing=true", 4},
+		{"?latest=false&limit=5", 5},
+		{"?dataset=transfers", 4},
+		{"?task=clean&dataset=tweets&failing=true", 1},
+		{"?pipeline=daily", 0},
+	} {
+		f.json(t, "GET", "/api/v1/checks"+c.query, "", 200, &rows)
+		if len(rows) != c.n {
+			t.Errorf("checks%s: %d rows, want %d", c.query, len(rows), c.n)
+		}
+	}
+	f.json(t, "GET", "/api/v1/checks?run="+runs[0].ID+"&failing=true", "", 200, &rows)
+	if rows[0].Dataset != "price_bars" || rows[0].Check != "freshness" || rows[0].Interval != runs[0].Interval {
+		t.Errorf("the oldest run's failing check = %+v", rows[0])
+	}
+
+	for _, c := range []struct {
+		query string
+		code  int
+		msg   string
+	}{
+		{"?failing=maybe", 400, `failing: "maybe" is not true or false`},
+		{"?latest=sometimes", 400, `latest: "sometimes"`},
+		{"?limit=0", 400, `limit: "0" is not a number from 1 to 5000`},
+		{"?limit=lots", 400, `limit: "lots"`},
+		{"?state=failed", 400, `unknown query parameter "state"`},
+		{"?pipeline=nope", 404, `unknown pipeline "nope"`},
+		{"?run=r_nosuchrun", 404, "r_nosuchrun"},
+	} {
+		f.expectError(t, "GET", "/api/v1/checks"+c.query, "", c.code, c.msg)
+	}
+
+	// The datasets answer carries the latest checks and counts per table.
+	var d server.Datasets
+	f.json(t, "GET", "/api/v1/datasets", "", 200, &d)
+	if len(d.Checks) != 12 || d.Checks[0].Check != "keys_unique" {
+		t.Errorf("datasets checks = %+v", d.Checks)
+	}
+	for _, tb := range d.Tables {
+		want := map[string][2]int{"tweets": {4, 1}, "price_bars": {4, 1}, "transfers": {4, 0}}[tb.Table]
+		if tb.Checks != want[0] || tb.ChecksFailing != want[1] {
+			t.Errorf("table %s: %d checks, %d failing; want %v", tb.Table, tb.Checks, tb.ChecksFailing, want)
+		}
+	}
+}
+
+func TestTokenEndpoint(t *testing.T) {
+	f := newFixture(t, servetest.Options{}, "")
+	servetest.SeedTokens(t, f.env.Store, time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC))
+	var v struct {
+		Token, Symbol string
+		Score         struct {
+			IntegratedScore float64 `json:"integrated_score"`
+		}
+		Flags     []struct{ Flag string }
+		Anomalies []struct{ Kind string }
+		Price     []struct {
+			T         time.Time
+			V, Lo, Hi float64
+		}
+		PriceSource string `json:"price_source"`
+		Sentiment   []struct{ Volume int }
+		Scores      []struct{ V float64 }
+	}
+	// Two days back from the newest score (12:00:01 on the 26th on): the
+	// pump at 12:00 is just outside, the volume spike ten minutes later in.
+	f.json(t, "GET", "/api/v1/tokens/"+servetest.PepeKey+"?days=2", "", 200, &v)
+	if v.Symbol != "PEPE" || v.Score.IntegratedScore != 41.5 || len(v.Flags) != 2 || len(v.Anomalies) != 1 || v.Anomalies[0].Kind != "volume_spike" ||
+		len(v.Price) != 47 || v.PriceSource != "price bars (1h), close" || len(v.Sentiment) != 47 || len(v.Scores) != 48 {
+		t.Errorf("token view: %s %+v flags %d anomalies %d price %d sentiment %d scores %d", v.Symbol, v.Score, len(v.Flags),
+			len(v.Anomalies), len(v.Price), len(v.Sentiment), len(v.Scores))
+	}
+	f.expectError(t, "GET", "/api/v1/tokens/"+servetest.PepeKey+"?days=100", "", 400, `days: "100" is not a number from 1 to 90`)
+	f.expectError(t, "GET", "/api/v1/tokens/"+servetest.PepeKey+"?window=7d", "", 400, `unknown query parameter "window"`)
+	f.expectError(t, "GET", "/api/v1/tokens/ethereum:0xnope", "", 404, `token "ethereum:0xnope": not found`)
+}
+
+// memepipe's own requests are counted by route pattern and status; the
+// raw path (run ids, token addresses) never becomes a label.
+func TestHTTPRequestMetrics(t *testing.T) {
+	env := servetest.New(t, servetest.Options{})
+	ui := http.NewServeMux()
+	ui.HandleFunc("GET /tokens/{token}", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "token page") })
+	ui.HandleFunc("/", http.NotFound)
+	s, err := server.New(server.Options{Store: env.Store, Scheduler: env.Scheduler, Metrics: env.Metrics, Addr: "127.0.0.1:0", Logger: env.Logger, UI: ui})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.Handler())
+	defer srv.Close()
+	f := &fixture{env: env, srv: srv}
+	servetest.SeedRuns(t, env.Store, 2, time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC))
+	runs, err := env.Store.ListRuns(context.Background(), store.RunFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range runs {
+		f.json(t, "GET", "/api/v1/runs/"+r.ID, "", 200, nil)
+	}
+	f.json(t, "GET", "/api/v1/runs/r_nosuchrun", "", 404, nil)
+	f.json(t, "GET", "/api/v1/checks?failing=maybe", "", 400, nil)
+	f.json(t, "GET", "/api/v2/whatever", "", 404, nil)
+	if code, _, _ := f.do(t, "GET", "/tokens/ethereum:0x6982508145454Ce325dDbE47a25d4ec3d2311933", ""); code != 200 {
+		t.Fatalf("UI page: %d", code)
+	}
+	if code, _, _ := f.do(t, "GET", "/healthz", "", "Host", "evil.example"); code != 403 {
+		t.Fatalf("foreign host: %d", code)
+	}
+	_, body, _ := f.do(t, "GET", "/metrics", "")
+	for _, want := range []string{
+		`memepipe_http_requests_total{route="GET /api/v1/runs/{id}",status="200"} 2`,
+		`memepipe_http_requests_total{route="GET /api/v1/runs/{id}",status="404"} 1`,
+		`memepipe_http_requests_total{route="GET /api/v1/checks",status="400"} 1`,
+		`memepipe_http_requests_total{route="/api/",status="404"} 1`,
+		`memepipe_http_requests_total{route="GET /tokens/{token}",status="200"} 1`, // the UI's own pattern
+		`memepipe_http_requests_total{route="unrouted",status="403"} 1`,
+		`memepipe_http_request_duration_seconds_count{route="GET /api/v1/runs/{id}"} 3`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if strings.Contains(body, runs[0].ID) || strings.Contains(body, "0x6982508145454Ce325dDbE47a25d4ec3d2311933") {
+		t.Error("a raw path became a label")
 	}
 }

@@ -333,7 +333,8 @@ type CanonicalQuery struct {
 	From, To time.Time
 	// BarInterval keeps price bars of one granularity ("1h").
 	BarInterval string
-	// Address keeps transactions from, to or creating the address.
+	// Address keeps transactions from, to or creating the address, and
+	// transfers from or to it (transfers: mints come from the zero address).
 	Address string
 	// Limit caps the rows (0: no cap).
 	Limit int

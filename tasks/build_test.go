@@ -96,7 +96,7 @@ pipelines:
 		t.Fatalf("err %v", err)
 	}
 	want := []string{
-		`pipelines[0].tasks[0].type: unknown task type "collect.nothing" (known: clean, collect.dexscreener, collect.etherscan, collect.scrape, collect.twitter, collect.yahoo.chart, collect.yahoo.quote, test.echo)`,
+		`pipelines[0].tasks[0].type: unknown task type "collect.nothing" (known: analyze.anomaly, analyze.risk, analyze.sentiment, clean, collect.dexscreener, collect.etherscan, collect.scrape, collect.twitter, collect.yahoo.chart, collect.yahoo.quote, score, test.echo)`,
 		`pipelines[0].tasks[1].params.every: duration 5 has no unit: write 5s, 5m or 5h`,
 		`pipelines[0].tasks[1].params.wrd: unknown key (did you mean "word"?)`,
 		`pipelines[0].tasks[2].params: word is required`,

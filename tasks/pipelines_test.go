@@ -133,7 +133,7 @@ func TestDefaultPipelinesValidate(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	if len(dags) != 3 || len(dags["market"].Tasks) != 5 {
+	if len(dags) != 4 || len(dags["market"].Tasks) != 5 || len(dags["analytics"].Tasks) != 4 {
 		t.Fatalf("dags %v", dags)
 	}
 	// The default watchlist is empty: a collector says so, permanently.

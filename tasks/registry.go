@@ -36,6 +36,9 @@ type Deps struct {
 	// after config is applied (the demo shortens timeouts and backoffs
 	// against the local simulator).
 	TuneHTTP func(c *httpx.Config)
+	// HTTPMetrics, when set, receives every collector request, rate-limit
+	// wait and retry (memepipe serve passes its Prometheus metrics).
+	HTTPMetrics httpx.Metrics
 	// Now is the clock of data-quality checks (nil: time.Now).
 	Now func() time.Time
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -19,16 +20,32 @@ import (
 	"memepipe/tasks"
 )
 
-// BenchmarkDemoPipeline runs the demo pipeline (six command tasks: two
-// collectors, a cleaner, two analyzers, a scorer; memepipe run --demo) once
-// per iteration, each for a new interval, with the in-process engine and
+// benchPipeline has the demo's shape as six command tasks: two collectors
+// fan out, a cleaner joins them, two analyzers fan out, a scorer joins them.
+const benchPipeline = `
+pipelines:
+  - name: demo
+    tasks:
+      - {name: collect_social, command: ["true"]}
+      - {name: collect_onchain, command: ["true"]}
+      - {name: clean, command: ["true"], depends_on: [collect_social, collect_onchain]}
+      - {name: analyze_sentiment, command: ["true"], depends_on: [clean]}
+      - {name: analyze_risk, command: ["true"], depends_on: [clean]}
+      - {name: score, command: ["true"], depends_on: [analyze_sentiment, analyze_risk]}
+`
+
+// BenchmarkDemoPipeline runs benchPipeline once per iteration, each for a new interval, with the in-process engine and
 // through Temporal with one and two in-process workers, on one SQLite store.
 // The difference per task is Temporal's orchestration overhead: a workflow
 // task and an activity task round trip through the server per dispatch.
 //
 //	go test ./temporal -run '^$' -bench DemoPipeline -benchtime 20x
 func BenchmarkDemoPipeline(b *testing.B) {
-	cfg, err := config.Load(config.Options{DefaultsOnly: true, Environ: []string{}})
+	path := filepath.Join(b.TempDir(), "memepipe.yaml")
+	if err := os.WriteFile(path, []byte(benchPipeline), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	cfg, err := config.Load(config.Options{Path: path, Environ: []string{}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -35,7 +35,8 @@ func chromium() string {
 
 // TestBrowserTriggerRunLogs drives the real server and UI in headless
 // Chromium: open the overview, click Trigger, watch the run page until the
-// run succeeded, open a task's log. On failure a screenshot of the page is
+// run succeeded, open a task's log, then open a token from the tokens
+// leaderboard and check its charts and score breakdown. On failure a screenshot of the page is
 // saved in the test's artifact directory (kept with go test -artifacts).
 func TestBrowserTriggerRunLogs(t *testing.T) {
 	bin := chromium()
@@ -46,6 +47,7 @@ func TestBrowserTriggerRunLogs(t *testing.T) {
 		t.Skip("browser test skipped in -short mode")
 	}
 	env := servetest.New(t, servetest.Options{Run: true})
+	servetest.SeedTokens(t, env.Store, time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC))
 	ui, err := web.New(web.Options{Store: env.Store, Scheduler: env.Scheduler, Logger: env.Logger})
 	if err != nil {
 		t.Fatal(err)
@@ -141,5 +143,40 @@ func TestBrowserTriggerRunLogs(t *testing.T) {
 	logText, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("#log")))
 	if err != nil || !strings.Contains(logText, "collect_social: wrote 120 records") {
 		fail("log shows %q (%v)", logText, err)
+	}
+
+	// The leaderboard links to a token's page: charts drawn as SVG by the
+	// server, the breakdown as a table.
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/tokens"), chromedp.WaitVisible(chromedp.CSS("#scores"))); err != nil {
+		fail("open the tokens page: %v", err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#scores a[href$="`+servetest.PepeKey+`"]`)), chromedp.WaitVisible(chromedp.CSS("#price-chart svg"))); err != nil {
+		fail("open PEPE from the leaderboard: %v", err)
+	}
+	type chartInfo struct {
+		Width, Height     float64
+		LineLen           float64
+		Markers, Bars     int
+		Components        []string
+		Integrated, Title string
+	}
+	info, err := chromedp.Run(ctx, chromedp.Evaluate[chartInfo](`(() => {
+		const svg = document.querySelector('#price-chart svg'), box = svg.getBoundingClientRect();
+		return {
+			Width: box.width, Height: box.height,
+			LineLen: svg.querySelector('path.line').getTotalLength(),
+			Markers: svg.querySelectorAll('g.anomaly circle').length,
+			Bars: document.querySelectorAll('#sentiment-chart svg rect.bar').length,
+			Components: [...document.querySelectorAll('#breakdown tbody tr')].map(r => r.dataset.component),
+			Integrated: document.querySelector('#integrated strong').textContent,
+			Title: document.title,
+		};
+	})()`))
+	if err != nil {
+		fail("read the token page: %v", err)
+	}
+	if info.Width < 700 || info.Height < 200 || info.LineLen < 700 || info.Markers != 2 || info.Bars != 167 ||
+		strings.Join(info.Components, ",") != "sentiment,momentum,anomaly,risk" || info.Integrated != "41.5" || !strings.HasPrefix(info.Title, "PEPE") {
+		fail("token page: %+v", info)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"memepipe/scheduler"
 	"memepipe/server"
 	"memepipe/store"
+	"memepipe/tokenview"
 )
 
 func (u *UI) overview(w http.ResponseWriter, r *http.Request) {
@@ -132,12 +133,27 @@ func (u *UI) run(w http.ResponseWriter, r *http.Request) {
 			states[t.Name] = t.State
 		}
 	}
+	checks, err := u.o.Store.ListChecks(ctx, store.CheckFilter{RunID: run.ID})
+	if err != nil {
+		u.failErr(w, r, err)
+		return
+	}
+	server.SortChecks(checks)
+	failing := 0
+	for _, c := range checks {
+		if !c.Passed {
+			failing++
+		}
+	}
 	data := struct {
 		page
-		Run   runview.Run
-		Graph runview.Graph
-		Gantt runview.Gantt
-	}{page: page{Title: "Run " + run.ID}, Run: v, Graph: runview.Layout(dag, states), Gantt: runview.NewGantt(v, 720, u.o.Now())}
+		Run           runview.Run
+		Graph         runview.Graph
+		Gantt         runview.Gantt
+		Checks        []store.CheckResult
+		ChecksFailing int
+	}{page: page{Title: "Run " + run.ID}, Run: v, Graph: runview.Layout(dag, states), Gantt: runview.NewGantt(v, 720, u.o.Now()),
+		Checks: checks, ChecksFailing: failing}
 	if !run.State.Terminal() {
 		data.Refresh = 1.5
 	}
@@ -241,4 +257,26 @@ func (u *UI) tokens(w http.ResponseWriter, r *http.Request) {
 		Flags     []analytics.RiskFlag
 		Anomalies []analytics.Anomaly
 	}{page{Title: "Tokens"}, scores, asOf, flags, anomalies})
+}
+
+// token shows one token: its score breakdown, risk flags with evidence,
+// anomalies, and price, sentiment and score charts over ?days= (default
+// 7, at most 90) ending at its newest data.
+func (u *UI) token(w http.ResponseWriter, r *http.Request) {
+	o, err := server.TokenViewOptions(r.URL.Query())
+	if err != nil {
+		u.fail(w, r, http.StatusBadRequest, "Bad request", err.Error())
+		return
+	}
+	o.Now = u.o.Now()
+	v, err := tokenview.Load(r.Context(), u.o.Store, r.PathValue("token"), o)
+	if err != nil {
+		u.failErr(w, r, err)
+		return
+	}
+	u.render(w, r, http.StatusOK, "token", struct {
+		page
+		V    *tokenview.View
+		Days int
+	}{page{Title: v.Symbol}, v, int(v.To.Sub(v.From).Hours() / 24)})
 }

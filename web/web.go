@@ -9,13 +9,16 @@
 package web
 
 import (
+	"bytes"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -62,7 +65,7 @@ func New(o Options) (*UI, error) {
 		o.Now = time.Now
 	}
 	u := &UI{o: o, log: o.Logger.With("component", "web"), pages: map[string]*template.Template{}, mux: http.NewServeMux()}
-	for _, name := range []string{"overview", "pipeline", "run", "logs", "datasets", "tokens", "error"} {
+	for _, name := range []string{"overview", "pipeline", "run", "logs", "datasets", "tokens", "token", "error"} {
 		t, err := template.New(name).Funcs(u.funcs()).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("web: template %s: %w", name, err)
@@ -84,6 +87,7 @@ func New(o Options) (*UI, error) {
 	u.mux.HandleFunc("GET /runs/{id}/tasks/{task}/logs", u.logs)
 	u.mux.HandleFunc("GET /datasets", u.datasets)
 	u.mux.HandleFunc("GET /tokens", u.tokens)
+	u.mux.HandleFunc("GET /tokens/{token}", u.token)
 	u.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, http.StatusNotFound, "Not found", "There is no page at "+r.URL.Path+".")
 	})
@@ -170,6 +174,7 @@ func (u *UI) funcs() template.FuncMap {
 		"stale": func(t time.Time) bool { return u.o.Now().Sub(t) > 24*time.Hour },
 		"dur":   func(d time.Duration) string { return runview.Round(d).String() },
 		"add":   func(a, b int) int { return a + b },
+		"list":  func(v ...int) []int { return v },
 		"mul":   func(a, b int) int { return a * b },
 		"fill":  fill,
 		"firstLine": func(s string) string {
@@ -179,6 +184,11 @@ func (u *UI) funcs() template.FuncMap {
 			}
 			return s
 		},
+		"num":     func(f float64) string { return strconv.FormatFloat(f, 'g', 4, 64) },
+		"pct":     func(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) },
+		"json":    prettyJSON,
+		"svgf":    func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
+		"sevRank": severityClass,
 		"opt": func(f *float64) string {
 			if f == nil {
 				return "—"
@@ -239,4 +249,42 @@ func roughly(d time.Duration) string {
 		return fmt.Sprintf("%dh", int(d.Hours()))
 	}
 	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}
+
+// prettyJSON indents stored JSON (evidence, breakdowns) for a <pre>,
+// capped so one huge evidence blob cannot swamp the page.
+func prettyJSON(raw any) string {
+	var b []byte
+	switch v := raw.(type) {
+	case json.RawMessage:
+		b = v
+	case string:
+		b = []byte(v)
+	default:
+		var err error
+		if b, err = json.Marshal(v); err != nil {
+			return err.Error()
+		}
+	}
+	var out bytes.Buffer
+	if err := json.Indent(&out, b, "", "  "); err != nil {
+		out.Reset()
+		out.Write(b)
+	}
+	const max = 4000
+	if out.Len() > max {
+		return out.String()[:max] + "\n… (cut at 4000 characters)"
+	}
+	return out.String()
+}
+
+// severityClass is a severity's badge class.
+func severityClass(sev string) string {
+	switch sev {
+	case "critical", "error":
+		return "s-failed"
+	case "warn":
+		return "s-up_for_retry"
+	}
+	return "s-queued"
 }

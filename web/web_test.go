@@ -13,6 +13,7 @@ import (
 
 	"memepipe/analytics"
 	"memepipe/internal/servetest"
+	"memepipe/store"
 	"memepipe/web"
 )
 
@@ -215,4 +216,101 @@ func TestStaticAssetsEmbedded(t *testing.T) {
 	if regexp.MustCompile(`(src|href)="(https?:)?//`).MatchString(page) {
 		t.Error("the overview loads something from another origin")
 	}
+}
+
+func TestTokenPage(t *testing.T) {
+	f := newUI(t, servetest.Options{})
+	servetest.SeedTokens(t, f.env.Store, time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC))
+	// The tokens table has rows but no time column: no newest row, no error.
+	contains(t, f.get(t, "/datasets", 200), `<tr data-table="tokens"><td><code>tokens</code></td><td class="num">2</td><td><span class="muted">—</span>`,
+		`<tr data-table="price_bars"><td><code>price_bars</code></td><td class="num">240</td><td>2026-11-28 11:00:00 UTC <span class="muted">(`)
+	list := f.get(t, "/tokens", 200)
+	contains(t, list, `<a href="/tokens/`+servetest.PepeKey+`"><strong>PEPE</strong></a>`, `<a href="/tokens/`+servetest.SwappyKey+`">`)
+
+	page := f.get(t, "/tokens/"+servetest.PepeKey, 200)
+	contains(t, page, "<h1>PEPE <span class=\"muted\">Pepe</span></h1>",
+		`<dd id="integrated"><strong>41.5</strong> <span class="muted">rank 2, as of 2026-11-28 12:00:00 UTC`,
+		`<dd id="risk">72 / 100, rug probability 81%`,
+		`<tr data-component="sentiment"><td>sentiment</td><td class="num">66.0</td>`,
+		`<code>reach_weighted_compound=0.31</code>`,
+		`<tr data-component="risk"><td>risk</td><td class="num">72.0</td><td class="num">28.0</td>`+"\n"+`<td class="num">0.20</td>`,
+		`capped at <strong>41.5</strong> by <code class="override">lp_removed_by_creator</code> (critical)`,
+		"price bars (1h), close in USD, 167 rows in 167 points",
+		`<figure id="price-chart"><svg class="chart" width="760" height="220"`, `data-points="167"`,
+		`<path class="band" d="M`, `<path class="line" d="M`,
+		`<g class="anomaly" data-severity="critical">`, `<title>price_pump (critical, score 6.20) at 2026-11-26 12:00 UTC</title>`,
+		`<figure id="sentiment-chart">`, `<rect class="bar"`, `<line class="zero"`,
+		`<figure id="score-chart">`, `data-points="72"`,
+		`<code>lp_removed_by_creator</code></td><td><span class="badge s-failed">critical</span>`,
+		`&#34;share_removed&#34;: 0.93`, // evidence, indented
+		`<td>volume_spike</td><td><span class="badge s-up_for_retry">warn</span>`,
+		`<a href="?days=7" class="current">7d</a>`)
+	if strings.Contains(page, "wash_trading") {
+		t.Error("an anomaly from before the window is shown")
+	}
+	if n := strings.Count(page, `<g class="anomaly"`); n != 2 {
+		t.Errorf("%d anomaly markers, want 2", n)
+	}
+	if regexp.MustCompile(`<script(?: [^>]*)?>[^<]`).MatchString(page) || strings.Contains(page, "http://") || strings.Contains(page, "https://") {
+		t.Error("the token page carries inline script or an external reference")
+	}
+
+	// One day: fewer points, the anomalies (two days back) out of view.
+	day := f.get(t, "/tokens/"+servetest.PepeKey+"?days=1", 200)
+	contains(t, day, `data-points="24"`, "No anomalies found in this window.", `<a href="?days=1" class="current">1d</a>`)
+
+	swappy := f.get(t, "/tokens/"+servetest.SwappyKey, 200)
+	contains(t, swappy, "DEX swaps, volume-weighted price in WETH, 400 rows", "Stored with a formula this version does not read",
+		"&#34;formula&#34;: &#34;other-v0&#34;", "No risk flags.", `<text class="empty"`)
+
+	for _, c := range []struct {
+		path string
+		code int
+		want string
+	}{
+		{"/tokens/ethereum:0xnope", 404, "not on the watchlist, never scored"},
+		{"/tokens/" + servetest.PepeKey + "?days=0", 400, "days: &#34;0&#34; is not a number from 1 to 90"},
+		{"/tokens/" + servetest.PepeKey + "?days=91", 400, "from 1 to 90"},
+		{"/tokens/" + servetest.PepeKey + "?days=week", 400, "is not a number"},
+		{"/tokens/" + servetest.PepeKey + "?from=2026-01-01", 400, "unknown query parameter &#34;from&#34;"},
+	} {
+		contains(t, f.get(t, c.path, c.code), c.want)
+	}
+}
+
+func TestChecksOnDatasetsAndRunPages(t *testing.T) {
+	f := newUI(t, servetest.Options{})
+	contains(t, f.get(t, "/datasets", 200), "No checks have run yet")
+	servetest.SeedRuns(t, f.env.Store, 3, time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC))
+	runs, err := f.env.Store.ListRuns(context.Background(), store.RunFilter{Pipeline: "memes", OldestFirst: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The newest run's clean found duplicate tweet keys; older ones did not.
+	servetest.SeedChecks(t, f.env.Store, runs, 2)
+	page := f.get(t, "/datasets", 200)
+	contains(t, page,
+		`<tr data-table="tweets" class="failing"><td><code>tweets</code></td>`, `<span class="badge s-failed">1 failing</span> of 4`,
+		`<tr data-table="transfers"><td><code>transfers</code></td>`, `<span class="badge s-success">4 passed</span>`,
+		`<tr data-dataset="tweets" data-check="keys_unique" class="failing"><td><code>tweets</code></td><td>keys_unique</td>`+"\n"+`<td><span class="badge s-failed">error</span>`,
+		"3 rows share a key (tweet id)", `<a href="/runs/`+runs[2].ID+`">`)
+	// Failing first: the error, then the warning, then the passes.
+	iErr := strings.Index(page, `data-dataset="tweets" data-check="keys_unique"`)
+	iWarn := strings.Index(page, `data-dataset="price_bars" data-check="freshness"`)
+	iPass := strings.Index(page, `data-dataset="price_bars" data-check="keys_not_null"`)
+	if iErr < 0 || iWarn < iErr || iPass < iWarn {
+		t.Errorf("checks out of order: error at %d, warning at %d, pass at %d", iErr, iWarn, iPass)
+	}
+	// Only each task's latest run: 12 rows, not 36.
+	if n := strings.Count(page, `<tr data-dataset=`); n != 12 {
+		t.Errorf("%d check rows on the datasets page, want 12", n)
+	}
+
+	run := f.get(t, "/runs/"+runs[0].ID, 200)
+	contains(t, run, "<h2>Data-quality checks</h2>", "1 of 12 failing.", `data-dataset="price_bars" data-check="freshness" class="failing"`,
+		`<span class="badge s-up_for_retry">warn</span>`, "<td>memes.clean</td>")
+	if strings.Contains(run, "3 rows share a key") {
+		t.Error("the oldest run's page shows the newest run's failure")
+	}
+	contains(t, f.get(t, "/runs/"+runs[2].ID, 200), "2 of 12 failing.", "3 rows share a key")
 }

@@ -41,6 +41,10 @@ const (
 	KindNewHolderBurst    = "new_holder_burst"
 	KindWashCycle         = "wash_cycle"
 	KindConcentrationJump = "concentration_jump"
+	KindHolderDump        = "holder_dump"
+	KindLiquidityRemoval  = "liquidity_removal"
+	KindSocialBurst       = "social_burst"
+	KindBotBurst          = "bot_burst"
 )
 
 // Anomaly is one detected event.
@@ -105,10 +109,10 @@ func round(x float64, digits int) float64 {
 	for range digits {
 		p *= 10
 	}
-	if x > 1e15 || x < -1e15 {
-		return x
-	}
 	v := x * p
+	if v > 1e15 || v < -1e15 {
+		return x // beyond int64 after scaling: big enough not to need rounding
+	}
 	if v < 0 {
 		return -float64(int64(-v+0.5)) / p
 	}

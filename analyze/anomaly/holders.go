@@ -1,7 +1,7 @@
 package anomaly
 
 import (
-	"container/heap"
+	"sort"
 	"strings"
 )
 
@@ -92,48 +92,40 @@ type HolderShare struct {
 	Share   float64 `json:"share"`
 }
 
-type minHeap []HolderShare
-
-func (m minHeap) Len() int           { return len(m) }
-func (m minHeap) Less(i, j int) bool { return m[i].Share < m[j].Share }
-func (m minHeap) Swap(i, j int)      { m[i], m[j] = m[j], m[i] }
-func (m *minHeap) Push(x any)        { *m = append(*m, x.(HolderShare)) }
-func (m *minHeap) Pop() any {
-	old := *m
-	x := old[len(old)-1]
-	*m = old[:len(old)-1]
-	return x
-}
-
-// Concentration computes the figures in one pass over the holders (a
-// size-10 heap finds the top ten).
+// Concentration computes the figures over the holders sorted by balance
+// (largest first, ties by address): summing in a fixed order makes the
+// result identical from run to run, which a map's random order does not
+// (float addition is not associative), and re-running an interval must
+// store the same numbers.
 func (h *HolderBook) Concentration() Concentration {
 	var c Concentration
-	top := make(minHeap, 0, 11)
-	var sumSq float64
+	hs := make([]HolderShare, 0, len(h.bal))
 	for a, b := range h.bal {
 		if b <= 0 || h.Excluded(a) {
 			continue
 		}
-		c.Holders++
-		c.Circulating += b
-		sumSq += b * b
-		if len(top) < 10 {
-			heap.Push(&top, HolderShare{a, b})
-		} else if b > top[0].Share {
-			top[0] = HolderShare{a, b}
-			heap.Fix(&top, 0)
-		}
+		hs = append(hs, HolderShare{a, b})
 	}
+	sort.Slice(hs, func(i, j int) bool {
+		if hs[i].Share != hs[j].Share {
+			return hs[i].Share > hs[j].Share
+		}
+		return hs[i].Address < hs[j].Address
+	})
+	var sumSq float64
+	for _, x := range hs {
+		c.Circulating += x.Share
+		sumSq += x.Share * x.Share
+	}
+	c.Holders = len(hs)
 	if c.Circulating <= 0 {
 		return c
 	}
 	c.HHI = sumSq / (c.Circulating * c.Circulating)
-	c.Top = make([]HolderShare, len(top))
-	for i := len(top) - 1; i >= 0; i-- {
-		x := heap.Pop(&top).(HolderShare)
+	c.Top = make([]HolderShare, 0, min(10, len(hs)))
+	for _, x := range hs[:min(10, len(hs))] {
 		x.Share /= c.Circulating
-		c.Top[i] = x
+		c.Top = append(c.Top, x)
 		c.Top10Share += x.Share
 	}
 	return c

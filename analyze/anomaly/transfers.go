@@ -15,6 +15,10 @@ type Transfer struct {
 	LogIndex int
 	From, To string
 	Amount   float64
+	// Liquidity marks a transfer that adds or removes pair liquidity (its
+	// transaction holds the pair's Mint or Burn): the tokens a provider
+	// deposits are not a sell, and those a removal pays out not a buy.
+	Liquidity bool
 }
 
 // Validate refuses transfers that cannot be used.
@@ -42,8 +46,9 @@ type TransferConfig struct {
 	// whales nor holders, and round trips through them are trades, not
 	// wash cycles.
 	Exclude []string
-	// WhaleShare is the share of supply from which a single transfer is a
-	// whale transfer (default 0.01, 1%); it scores 4 there and 8 at 2%.
+	// WhaleShare is the share of supply from which a single transfer
+	// between wallets (less what the sender bought on the pair in view) is
+	// a whale transfer (default 0.01, 1%); it scores 4 there and 8 at 2%.
 	WhaleShare float64
 	// HolderWindow is the window over which new holders are counted
 	// (default 1h); MinNewHolders of them (default 20) and a robust z of
@@ -68,6 +73,22 @@ type TransferConfig struct {
 	// MinHolders is the least holder count for concentration to be judged
 	// (default 20): a token's first minutes always look concentrated.
 	MinHolders int
+	// DumpShare is the share of supply that one address selling into an
+	// excluded address (the pair) within DumpWindow makes a holder dump
+	// (default 0.05 over 1h): the creator's "sell rug" sells tens of
+	// percent in a few blocks, while pump wallets and ordinary sellers
+	// move around 1% each.
+	DumpShare  float64
+	DumpWindow time.Duration
+	// PartialHistory says the replay does not start at the token's first
+	// transfer (a bounded look-back): balances are then only what moved in
+	// the window, so concentration readings are meaningless and are not
+	// taken. Set Supply with it, as the mints are not in view either.
+	PartialHistory bool
+	// LaunchWindow is how long after the first mint the minter's
+	// transfers are launch allocation (team wallets, the pool), not whale
+	// moves (default 1h). Only applies when the mint is in the replay.
+	LaunchWindow time.Duration
 	Thresholds
 }
 
@@ -81,6 +102,12 @@ func (c TransferConfig) withDefaults() TransferConfig {
 	if c.ConcentrationEvery <= 0 {
 		c.ConcentrationEvery = time.Hour
 	}
+	if c.DumpWindow <= 0 {
+		c.DumpWindow = time.Hour
+	}
+	if c.LaunchWindow <= 0 {
+		c.LaunchWindow = time.Hour
+	}
 	for _, p := range []struct {
 		v *int
 		d int
@@ -92,7 +119,7 @@ func (c TransferConfig) withDefaults() TransferConfig {
 	for _, p := range []struct {
 		v *float64
 		d float64
-	}{{&c.WhaleShare, 0.01}, {&c.ZMin, 4}, {&c.WashTolerance, 0.1}, {&c.ConcentrationJump, 0.1}} {
+	}{{&c.WhaleShare, 0.01}, {&c.ZMin, 4}, {&c.WashTolerance, 0.1}, {&c.ConcentrationJump, 0.1}, {&c.DumpShare, 0.05}} {
 		if *p.v <= 0 {
 			*p.v = p.d
 		}
@@ -108,6 +135,17 @@ type pendingTransfer struct {
 	key    string // from|to
 	amount float64
 	tx     string
+}
+
+// dumpTally is one address's sells into excluded addresses since start,
+// and the part of them beyond what it had bought (its bag).
+type dumpTally struct {
+	start   time.Time
+	net     float64
+	sold    float64
+	sells   int
+	next    float64 // share at which the next event is due
+	firstTx string
 }
 
 type holderWindow struct {
@@ -129,6 +167,11 @@ type TransferDetector struct {
 	pending            []pendingTransfer            // FIFO by time, for eviction
 	recent             map[string][]pendingTransfer // from|to -> transfers in WashWindow
 	cycles             map[string]int               // a|b (sorted) -> cycles seen
+	dumps              map[string]*dumpTally        // trader -> sells in the current DumpWindow
+	bought             map[string]float64           // trader -> tokens bought from the pair and not sold yet
+	lastDumpSweep      time.Time
+	minter             string    // receiver of the first mint seen
+	mintedAt           time.Time // its time
 	lastConc           time.Time
 	conc               Concentration
 	haveConc           bool
@@ -145,6 +188,8 @@ func NewTransferDetector(cfg TransferConfig) *TransferDetector {
 		hwBase: newWindow(cfg.Baseline),
 		recent: map[string][]pendingTransfer{},
 		cycles: map[string]int{},
+		dumps:  map[string]*dumpTally{},
+		bought: map[string]float64{},
 	}
 }
 
@@ -185,7 +230,7 @@ func (d *TransferDetector) Push(t Transfer) ([]Anomaly, error) {
 	// before this transfer.
 	if d.lastConc.IsZero() {
 		d.lastConc = t.TS
-	} else if t.TS.Sub(d.lastConc) >= d.cfg.ConcentrationEvery {
+	} else if !d.cfg.PartialHistory && t.TS.Sub(d.lastConc) >= d.cfg.ConcentrationEvery {
 		out = append(out, d.checkConcentration(t.TS)...)
 	}
 
@@ -193,25 +238,62 @@ func (d *TransferDetector) Push(t Transfer) ([]Anomaly, error) {
 	burn := IsBurnAddress(to)
 	if mint {
 		d.minted += t.Amount
+		if d.minter == "" {
+			d.minter, d.mintedAt = to, t.TS
+		}
 	}
 	if burn {
 		d.burned += t.Amount
 	}
-	if !mint && !burn {
-		if s := d.supply(); s > 0 && t.Amount/s >= d.cfg.WhaleShare {
-			share := t.Amount / s
+	fromEx, toEx := d.book.Excluded(from), d.book.Excluded(to)
+	trade := !mint && !burn && !t.Liquidity
+	if trade && !fromEx && toEx {
+		out = append(out, d.dump(t, from, to)...)
+	}
+	if trade && fromEx && !toEx {
+		d.bought[to] += t.Amount
+	}
+	launch := d.minter != "" && from == d.minter && t.TS.Sub(d.mintedAt) < d.cfg.LaunchWindow
+	// A whale transfer moves a bag between wallets. Transfers to or from
+	// the pair are trades: a big buy or sell is the trade detectors' and
+	// the dump check's business, and counting them here would make every
+	// pump wallet's buy a "whale". The minter handing out the supply in
+	// the launch hour is allocation. And the part of a transfer the sender
+	// bought on the pair within the replay is a buyer moving its purchase
+	// (to a cold wallet, a friend): what is flagged is a bag that was not
+	// bought in view, the team and insider allocations being moved to
+	// fresh wallets, typically before a sale.
+	if trade && !fromEx && !toEx {
+		covered := 0.0
+		if b := d.bought[from]; b > 0 {
+			covered = min(b, t.Amount)
+			if b-covered <= 1e-12*b {
+				delete(d.bought, from)
+			} else {
+				d.bought[from] = b - covered
+			}
+		}
+		if covered > 0 {
+			// Bought tokens stay bought tokens wherever they go: a round
+			// trip A->B->A of a purchase, then sold, is still trading.
+			d.bought[to] += covered
+		}
+		bag := t.Amount - covered
+		if s := d.supply(); s > 0 && !launch && bag/s >= d.cfg.WhaleShare {
+			share := bag / s
 			score := 4 * share / d.cfg.WhaleShare
 			out = append(out, d.event(t.TS, KindWhaleTransfer, score, map[string]any{
-				"from":          from,
-				"to":            to,
-				"amount":        t.Amount,
-				"supply_share":  round(share, 5),
-				"tx":            t.TxHash,
-				"block":         t.Block,
-				"to_excluded":   d.book.Excluded(to),
-				"from_excluded": d.book.Excluded(from),
+				"from":         from,
+				"to":           to,
+				"amount":       t.Amount,
+				"bought_part":  round(covered, 6),
+				"supply_share": round(share, 5),
+				"tx":           t.TxHash,
+				"block":        t.Block,
 			}))
 		}
+	}
+	if trade {
 		out = append(out, d.wash(t, from, to)...)
 	}
 
@@ -235,10 +317,77 @@ func (d *TransferDetector) Flush() []Anomaly {
 	if d.hw != nil {
 		out = append(out, d.closeHolderWindow(d.hw.idx+1)...)
 	}
-	if !d.last.IsZero() {
+	if !d.last.IsZero() && !d.cfg.PartialHistory {
 		out = append(out, d.checkConcentration(d.last)...)
 	}
 	return out
+}
+
+// dump tallies one address's sells into the pair over DumpWindow (from
+// its first sell in the window) and flags the address when the part of
+// them beyond what it had bought from the pair reaches DumpShare of the
+// supply, and again each time that doubles (5%, 10%, 20%...: the last
+// event of a dump carries its size): the "sell rug", a creator or insider unloading
+// a bag it never paid for (minted, or handed out at launch). Selling what
+// one bought is trading, however large: a pump wallet's exit, a wash
+// trader's leg, a big buyer taking profit. The score is 4 at DumpShare and
+// grows with the share (8 at twice it).
+//
+// State: the bought-and-unsold amount per buyer seen in the replay, one
+// entry per buyer like the holder book; and the tallies of the last window.
+func (d *TransferDetector) dump(t Transfer, trader, pair string) []Anomaly {
+	excess := t.Amount
+	if b := d.bought[trader]; b > 0 {
+		covered := min(b, t.Amount)
+		excess -= covered
+		if b-covered <= 1e-12*b {
+			delete(d.bought, trader)
+		} else {
+			d.bought[trader] = b - covered
+		}
+	}
+	s := d.supply()
+	if s <= 0 {
+		return nil
+	}
+	// Forget tallies whose window ended, at most once a window, so the
+	// map holds only recent sellers.
+	if t.TS.Sub(d.lastDumpSweep) >= d.cfg.DumpWindow {
+		for a, dt := range d.dumps {
+			if t.TS.Sub(dt.start) > d.cfg.DumpWindow {
+				delete(d.dumps, a)
+			}
+		}
+		d.lastDumpSweep = t.TS
+	}
+	dt := d.dumps[trader]
+	if dt == nil || t.TS.Sub(dt.start) > d.cfg.DumpWindow {
+		dt = &dumpTally{start: t.TS, firstTx: t.TxHash, next: d.cfg.DumpShare}
+		d.dumps[trader] = dt
+	}
+	dt.net += excess
+	dt.sold += t.Amount
+	dt.sells++
+	share := dt.net / s
+	if share < dt.next {
+		return nil
+	}
+	for dt.next <= share {
+		dt.next *= 2
+	}
+	return []Anomaly{d.event(t.TS, KindHolderDump, 4*share/d.cfg.DumpShare, map[string]any{
+		"seller":         trader,
+		"into":           pair,
+		"unbought_sold":  round(dt.net, 6),
+		"sold":           round(dt.sold, 6),
+		"supply_share":   round(share, 5),
+		"sells":          dt.sells,
+		"since":          dt.start.UTC().Format(time.RFC3339),
+		"first_tx":       dt.firstTx,
+		"tx":             t.TxHash,
+		"block":          t.Block,
+		"window_seconds": d.cfg.DumpWindow.Seconds(),
+	})}
 }
 
 func (d *TransferDetector) closeHolderWindow(next int64) []Anomaly {
@@ -374,3 +523,33 @@ func (d *TransferDetector) checkConcentration(now time.Time) []Anomaly {
 
 // Concentration returns the latest concentration reading.
 func (d *TransferDetector) Concentration() Concentration { return d.book.Concentration() }
+
+// DropWashLegs removes the whale transfers that turned out to be legs of
+// a wash cycle found in the same stream (a round trip A->B->A moves no
+// bag: the wash_cycle event reports it). Events keep their order.
+func DropWashLegs(evs []Anomaly) []Anomaly {
+	legs := map[string]bool{}
+	for _, e := range evs {
+		if e.Kind != KindWashCycle {
+			continue
+		}
+		for _, k := range []string{"first_tx", "second_tx"} {
+			if tx, ok := e.Evidence[k].(string); ok && tx != "" {
+				legs[tx] = true
+			}
+		}
+	}
+	if len(legs) == 0 {
+		return evs
+	}
+	out := evs[:0:0]
+	for _, e := range evs {
+		if e.Kind == KindWhaleTransfer {
+			if tx, ok := e.Evidence["tx"].(string); ok && legs[tx] {
+				continue
+			}
+		}
+		out = append(out, e)
+	}
+	return out
+}

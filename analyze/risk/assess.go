@@ -13,6 +13,7 @@ type Assessment struct {
 // who removed the liquidity or a coded sell block is a rug, not a risk.
 var flagWeight = map[string]float64{
 	FlagLPRemoved:      0.95,
+	FlagInsiderDump:    0.9,
 	FlagHoneypot:       0.9,
 	FlagSellRestricted: 0.85,
 	FlagBalanceChange:  0.8,
@@ -29,6 +30,7 @@ var severityWeight = map[Severity]float64{Info: 0.02, Warn: 0.15, Critical: 0.4}
 // Hard facts set a floor under the score instead of being averaged away.
 var floors = map[string]float64{
 	FlagLPRemoved:      95,
+	FlagInsiderDump:    90,
 	FlagHoneypot:       90,
 	FlagSellRestricted: 85,
 	FlagBalanceChange:  80,

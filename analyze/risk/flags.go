@@ -53,6 +53,7 @@ const (
 	FlagCreatorLP         = "creator_holds_lp"
 	FlagLPUnlocked        = "lp_not_locked"
 	FlagLPRemoved         = "lp_removed_by_creator"
+	FlagInsiderDump       = "insider_dump"
 	FlagHoneypot          = "only_owner_sells"
 	FlagNewToken          = "new_token"
 	FlagLowLiquidity      = "low_liquidity"

@@ -32,6 +32,11 @@ type Facts struct {
 	// LiquidityUSD (the pool's quote side, doubled) and MarketCapUSD.
 	LiquidityUSD *float64
 	MarketCapUSD *float64
+	// InsiderDumpShare is the largest share of the supply one address sold
+	// into the pair within an hour beyond what it had bought there (the
+	// anomaly detector's holder_dump) in the last 7 days: the sell rug,
+	// a creator or insider unloading a bag it never paid for.
+	InsiderDumpShare *float64
 	// RecentPumpAndDumps counts pump_and_dump anomalies in the last 7 days.
 	RecentPumpAndDumps *int
 	// SpamShare is the share of the token's recent posts scored as spam by
@@ -89,6 +94,13 @@ func FactFlags(f Facts) []Flag {
 			sev = Critical
 		}
 		add(FlagLPRemoved, sev, "creator removed "+pct(*v)+" of the liquidity", map[string]any{"removed_share": *v})
+	}
+	if v := f.InsiderDumpShare; v != nil && *v >= 0.05 {
+		sev := Warn
+		if *v >= 0.2 {
+			sev = Critical
+		}
+		add(FlagInsiderDump, sev, "one address sold "+pct(*v)+" of the supply it had not bought within an hour (sell rug)", map[string]any{"supply_share": *v, "threshold": 0.05})
 	}
 	if b, s := f.DistinctBuyers, f.SellersOtherThanOwner; b != nil && s != nil && *b >= 20 && *s == 0 {
 		add(FlagHoneypot, Critical, fmt.Sprintf("%d distinct buyers and no sell by anyone but the owner (honeypot sign)", *b), map[string]any{"buyers": *b, "other_sellers": 0})

@@ -102,6 +102,7 @@ type AnomalyCalibration struct {
 // so this package does not depend on the risk package's internals).
 const (
 	FlagLPRemoved      = "lp_removed_by_creator"
+	FlagInsiderDump    = "insider_dump"
 	FlagHoneypot       = "only_owner_sells"
 	FlagSellRestricted = "sell_restricted"
 	FlagMint           = "owner_can_mint"
@@ -120,6 +121,10 @@ func Defaults() Config {
 		Anomaly: AnomalyCalibration{
 			KindWeights: map[string]float64{
 				"pump_and_dump":      1.0,
+				"liquidity_removal":  1.0, // most of the pool pulled at once: the simple rug
+				"holder_dump":        0.9, // an insider selling a bag it never bought: the sell rug
+				"bot_burst":          0.5, // posting carried by fresh accounts
+				"social_burst":       0.1, // a crowd of established accounts: news, not manipulation
 				"wash_cycle":         0.8,
 				"rush_orders":        0.6,
 				"fresh_wallet_buys":  0.6,
@@ -137,6 +142,7 @@ func Defaults() Config {
 		},
 		Caps: map[string]float64{
 			FlagLPRemoved:      5, // the creator pulled the liquidity: a rug
+			FlagInsiderDump:    5, // an insider sold a fifth of the supply at once: the sell rug
 			FlagHoneypot:       5, // many buyers, no seller but the owner
 			FlagSellRestricted: 5, // coded sell block: a honeypot
 			FlagMint:           5, // owner can mint after launch

@@ -14,7 +14,8 @@ import (
 // anomalies and flags. Each opens the store, reads, prints through
 // analytics/report and closes.
 func (a *app) analyticsCommands() []*cobra.Command {
-	return []*cobra.Command{a.scoresCommand(), a.anomaliesCommand(), a.flagsCommand()}
+	return []*cobra.Command{a.scoresCommand(), a.anomaliesCommand(), a.flagsCommand(),
+		a.sentimentCommand(), a.anomalyCommand(), a.riskCommand()}
 }
 
 // printFromStore opens the store and hands it to print.

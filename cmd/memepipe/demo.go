@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 	"go.yaml.in/yaml/v3"
 
+	"memepipe/analytics"
 	"memepipe/canonical"
 	"memepipe/config"
 	"memepipe/pipeline"
@@ -133,13 +134,16 @@ func (a *app) runDemo(ctx context.Context, fl demoFlags) error {
 	if err := a.demoSummary(bg, st, zone, dir); err != nil {
 		return err
 	}
+	if err := a.demoRanking(bg, st, cfg.Score.CSVPath); err != nil {
+		return err
+	}
 	if len(failed) > 0 {
 		fmt.Fprintf(a.stdout, "\ndemo finished in %s; pipelines failed: %s\n", time.Since(started).Round(100*time.Millisecond), strings.Join(failed, ", "))
 		return &exitError{code: exitFailed, err: fmt.Errorf("demo: pipelines failed: %s", strings.Join(failed, ", ")), silent: true}
 	}
 	fmt.Fprintf(a.stdout, "\ndemo succeeded in %s. Look around:\n", time.Since(started).Round(100*time.Millisecond))
 	c := "memepipe --config " + filepath.Join(fl.dir, "memepipe.yaml")
-	for _, l := range []string{" runs list", " checks", " raw list --source twitter.search", " reclean --from " + iv.Start.Format(time.RFC3339) + " --to " + iv.End.Format(time.RFC3339)} {
+	for _, l := range []string{" runs list", " checks", " scores", " anomalies", " flags", " raw list --source twitter.search", " reclean --from " + iv.Start.Format(time.RFC3339) + " --to " + iv.End.Format(time.RFC3339)} {
 		fmt.Fprintf(a.stdout, "  %s%s\n", c, l)
 	}
 	return nil
@@ -183,6 +187,7 @@ func demoConfig(cfg *config.Config, s *sim.Sim, base, dir string) {
 	urls := sim.URLs(base)
 	cfg.DB = filepath.Join(dir, "memepipe.db")
 	cfg.Raw = "file://" + filepath.ToSlash(filepath.Join(dir, "raw"))
+	cfg.Score.CSVPath = filepath.Join(dir, "out", "integrated_scores.csv")
 	cfg.Watchlist = s.WatchlistAt(base)
 	unlimited := func(src *config.Source, url string) {
 		src.BaseURL = url
@@ -220,11 +225,15 @@ func demoConfig(cfg *config.Config, s *sim.Sim, base, dir string) {
 // database and raw zone, with the simulator's watchlist, so that
 // `memepipe --config DIR/memepipe.yaml ...` inspects and re-cleans it.
 func writeDemoConfig(dir string, cfg *config.Config) error {
+	type scoreDoc struct {
+		CSVPath string `yaml:"csv_path"`
+	}
 	doc := struct {
 		DB        string         `yaml:"db"`
 		Raw       string         `yaml:"raw"`
+		Score     scoreDoc       `yaml:"score"`
 		Watchlist watchlist.List `yaml:"watchlist"`
-	}{cfg.DB, cfg.Raw, cfg.Watchlist}
+	}{cfg.DB, cfg.Raw, scoreDoc{cfg.Score.CSVPath}, cfg.Watchlist}
 	b, err := yaml.Marshal(doc)
 	if err != nil {
 		return err
@@ -294,4 +303,35 @@ func (a *app) demoSummary(ctx context.Context, st store.Store, zone *raw.Zone, d
 	}
 	fmt.Fprintf(a.stdout, "checks: %d passed, %d warnings, %d errors (memepipe checks shows them)\n", passed, warn, failed)
 	return nil
+}
+
+// demoRanking prints the top of the integrated score ranking the analytics
+// pipeline ended with, and where its CSV is.
+func (a *app) demoRanking(ctx context.Context, st store.Store, csvPath string) error {
+	rows, err := st.IntegratedScores(ctx, time.Time{})
+	if err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		fmt.Fprintln(a.stdout, "\nno integrated scores (did the analytics pipeline run?)")
+		return nil
+	}
+	fmt.Fprintf(a.stdout, "\nintegrated scores as of %s (%d tokens, %s):\n", rows[0].AsOf.Format(time.RFC3339), len(rows), csvPath)
+	w := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "RANK\tTOKEN\tSCORE\tRISK\tFLAGS")
+	show := func(r analytics.IntegratedScore) {
+		risk := "-"
+		if r.RiskScore != nil {
+			risk = fmt.Sprintf("%.1f", *r.RiskScore)
+		}
+		fmt.Fprintf(w, "%d\t%s\t%.1f\t%s\t%s\n", r.Rank, r.Symbol, r.IntegratedScore, risk, strings.Join(r.Flags, " "))
+	}
+	for i, r := range rows {
+		if i < 5 || i >= len(rows)-3 {
+			show(r)
+		} else if i == 5 {
+			fmt.Fprintln(w, "...\t\t\t\t")
+		}
+	}
+	return w.Flush()
 }

@@ -52,8 +52,19 @@ func TestDemoEndToEnd(t *testing.T) {
 			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
 		}
 	}
-	if n := strings.Count(r.stdout, "succeeded ("); n != 3 {
-		t.Errorf("%d pipelines succeeded, want 3 (social, onchain, market)\n%s", n, r.stdout)
+	if n := strings.Count(r.stdout, "succeeded ("); n != 4 {
+		t.Errorf("%d pipelines succeeded, want 4 (social, onchain, market, analytics)\n%s", n, r.stdout)
+	}
+	// The demo ends with the ranking: in the table and in the CSV.
+	csvBody, err := os.ReadFile(filepath.Join(dir, "memepipe-demo", "out", "integrated_scores.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Split(strings.TrimSpace(string(csvBody)), "\n"); len(lines) != 9 || !strings.HasPrefix(lines[0], "token,symbol,chain,address,as_of,sentiment_score") {
+		t.Errorf("integrated_scores.csv:\n%s", csvBody)
+	}
+	if !strings.Contains(r.stdout, "integrated scores as of") {
+		t.Errorf("stdout lacks the ranking:\n%s", r.stdout)
 	}
 	rows := tableRows(t, r.stdout)
 	// Every table the demo's sources fill has rows (holder breakdowns,
@@ -125,7 +136,7 @@ func TestDemoEndToEnd(t *testing.T) {
 		}
 	}
 	files := 0
-	err := filepath.Walk(filepath.Join(dir, "memepipe-demo"), func(path string, info os.FileInfo, err error) error {
+	err = filepath.Walk(filepath.Join(dir, "memepipe-demo"), func(path string, info os.FileInfo, err error) error {
 		if err != nil || info.IsDir() {
 			return err
 		}

@@ -115,7 +115,10 @@ func (a *app) serve(ctx context.Context, addr string) error {
 		return err
 	}
 	defer zone.Close()
-	dags, err := tasks.Build(cfg, tasks.Deps{Config: cfg, Store: st, Raw: zone, Logger: a.log})
+	m := metrics.New()
+	// The collectors report their upstream requests, rate-limit waits and
+	// retries to /metrics.
+	dags, err := tasks.Build(cfg, tasks.Deps{Config: cfg, Store: st, Raw: zone, Logger: a.log, HTTPMetrics: m.Upstream()})
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
@@ -136,7 +139,6 @@ func (a *app) serve(ctx context.Context, addr string) error {
 	}
 	defer a.closeAlerting(alerting)
 
-	m := metrics.New()
 	eng := engine.New(st, engine.Options{
 		MaxParallel: cfg.MaxParallel,
 		Pools:       cfg.Pools,

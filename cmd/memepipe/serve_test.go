@@ -6,12 +6,19 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"memepipe/sim"
 )
 
 func freeAddr(t *testing.T) string {
@@ -165,4 +172,109 @@ func TestServeRefusesOpenAddressWithoutToken(t *testing.T) {
 	if r.code != 2 || !strings.Contains(r.stderr, `listen address "nonsense"`) {
 		t.Errorf("bad addr: exit %d, stderr %q", r.code, r.stderr)
 	}
+}
+
+// A collector run under serve reports its upstream requests and its waits
+// for the source's rate limiter on /metrics (source/httpx's metrics hook
+// wired to the Prometheus registry).
+func TestServeCollectorMetrics(t *testing.T) {
+	s := sim.New(sim.Options{Seed: 3, Tokens: 2})
+	up := httptest.NewServer(s.Handler())
+	defer up.Close()
+	wl, err := yaml.Marshal(map[string]any{"watchlist": s.WatchlistAt(up.URL)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	// 20 requests a second, one at a time: every request after the first
+	// waits for the limiter.
+	writeFile(t, filepath.Join(dir, "memepipe.yaml"), string(wl)+`
+sources:
+  etherscan: {base_url: "`+sim.URLs(up.URL).Etherscan+`", rate: 20/s, burst: 1, timeout: 5s}
+pipelines:
+  - name: onchain
+    interval: 1h
+    tasks:
+      - {name: collect_etherscan, type: collect.etherscan}
+`)
+	addr := freeAddr(t)
+	cmd := exec.Command(binary, "serve", "--addr", addr)
+	cmd.Dir = dir
+	cmd.Env = cleanEnv([]string{"MEMEPIPE_DB=" + filepath.Join(dir, "serve.db"), "MEMEPIPE_RAW=file://" + filepath.Join(dir, "raw"),
+		"MEMEPIPE_ETHERSCAN_API_KEY=test-key"})
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	}()
+	base := "http://" + addr
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		if code, _ := httpGet(t, base+"/healthz"); code == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve never answered /healthz\n%s", errb.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	resp, err := http.Post(base+"/api/v1/pipelines/onchain/trigger", "application/json", strings.NewReader(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tr struct{ ID string }
+	json.NewDecoder(resp.Body).Decode(&tr)
+	resp.Body.Close()
+	if resp.StatusCode != 202 || tr.ID == "" {
+		t.Fatalf("trigger: %d %+v", resp.StatusCode, tr)
+	}
+	var run struct{ State string }
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		_, body := httpGet(t, base+"/api/v1/runs/"+tr.ID)
+		if json.Unmarshal([]byte(body), &run) == nil && (run.State == "success" || run.State == "failed") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("run %s: %s\n%s", tr.ID, body, errb.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if run.State != "success" {
+		_, log := httpGet(t, base+"/api/v1/runs/"+tr.ID+"/tasks/collect_etherscan/logs")
+		t.Fatalf("run %s %s:\n%s", tr.ID, run.State, log)
+	}
+	_, body := httpGet(t, base+"/metrics")
+	ok200 := regexp.MustCompile(`(?m)^memepipe_api_requests_total\{source="etherscan\.[a-z]+",status="200"\} ([0-9]+)$`).FindAllStringSubmatch(body, -1)
+	waits := regexp.MustCompile(`(?m)^memepipe_rate_limit_wait_seconds_count\{source="etherscan\.[a-z]+"\} ([0-9]+)$`).FindAllStringSubmatch(body, -1)
+	total := func(ms [][]string) int {
+		n := 0
+		for _, m := range ms {
+			v, _ := strconv.Atoi(m[1])
+			n += v
+		}
+		return n
+	}
+	t.Logf("%d requests answered 200, %d rate-limit waits", total(ok200), total(waits))
+	if total(ok200) < 2 || total(waits) < 1 || total(waits) >= total(ok200)+1 {
+		t.Errorf("collector metrics: %d requests answered 200, %d rate-limit waits; metrics:\n%s", total(ok200), total(waits),
+			grepLines(body, "memepipe_api_", "memepipe_rate_limit"))
+	}
+	if !strings.Contains(body, `memepipe_http_requests_total{route="POST /api/v1/pipelines/{name}/trigger",status="202"} 1`) {
+		t.Errorf("serve's own request metrics lack the trigger:\n%s", grepLines(body, "memepipe_http_requests_total"))
+	}
+}
+
+func grepLines(s string, prefixes ...string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		for _, p := range prefixes {
+			if strings.HasPrefix(l, p) {
+				out = append(out, l)
+			}
+		}
+	}
+	return strings.Join(out, "\n")
 }

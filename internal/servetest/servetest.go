@@ -179,3 +179,38 @@ func logSink() io.Writer {
 	}
 	return io.Discard
 }
+
+// SeedChecks stores what the clean task's data-quality checks found in
+// each of runs: three datasets with four checks each (twelve rows per
+// run). Every run's price_bars freshness check warns; in the run at index
+// failAt (if any) tweets' keys_unique fails with severity error.
+func SeedChecks(t testing.TB, st store.Store, runs []pipeline.Run, failAt int) {
+	t.Helper()
+	ctx := context.Background()
+	for i, r := range runs {
+		var rs []store.CheckResult
+		for _, ds := range []string{"tweets", "price_bars", "transfers"} {
+			for _, c := range []string{"keys_not_null", "keys_unique", "not_empty", "freshness"} {
+				res := store.CheckResult{Pipeline: r.Pipeline, Interval: r.Interval, Dataset: ds, Check: c, Severity: "error", Passed: true,
+					Message: "ok", At: r.Interval.End.Add(30 * time.Second)}
+				switch {
+				case c == "freshness":
+					res.Severity = "warn"
+					age := 5400.0
+					res.Observed = &age
+					if ds == "price_bars" {
+						res.Passed, res.Message = false, "newest row is 1h30m old (window 1h)"
+					}
+				case c == "keys_unique" && ds == "tweets" && i == failAt:
+					res.Passed, res.Message = false, "3 rows share a key (tweet id)"
+					n := 3.0
+					res.Observed = &n
+				}
+				rs = append(rs, res)
+			}
+		}
+		if err := st.PutChecks(ctx, r.ID, "clean", rs); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

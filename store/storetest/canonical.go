@@ -327,8 +327,24 @@ func testCanonicalQueries(t *testing.T, s store.Store) {
 		t.Errorf("by address: %v %v", got, err)
 	}
 
+	// Transfers by address: from or to it (mints are transfers from 0x0).
+	zero := "0x0000000000000000000000000000000000000000"
+	trs := []canonical.Row{
+		canonical.Transfer{Chain: "ethereum", TxHash: "0x11", LogIndex: 0, TS: t0, Token: "ethereum:0xdbf03b407c01e7cd3cbea99509d93f8dddc8c6fb", FromAddress: zero, ToAddress: "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", ValueRaw: "5", Value: "5"},
+		canonical.Transfer{Chain: "ethereum", TxHash: "0x12", LogIndex: 0, TS: t0.Add(time.Second), Token: "ethereum:0xdbf03b407c01e7cd3cbea99509d93f8dddc8c6fb", FromAddress: "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", ToAddress: "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359", ValueRaw: "1", Value: "1"},
+		canonical.Transfer{Chain: "ethereum", TxHash: "0x13", LogIndex: 0, TS: t0.Add(2 * time.Second), Token: "ethereum:0xdbf03b407c01e7cd3cbea99509d93f8dddc8c6fb", FromAddress: "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359", ToAddress: zero, ValueRaw: "1", Value: "1"},
+	}
+	if err := store.UpsertCanonical(ctx, s, trs); err != nil {
+		t.Fatal(err)
+	}
+	mb, err := store.ListCanonical[canonical.Transfer](ctx, s, store.CanonicalQuery{Token: "ethereum:0xdbf03b407c01e7cd3cbea99509d93f8dddc8c6fb", Address: zero})
+	if err != nil || len(mb) != 2 || mb[0].TxHash != "0x11" || mb[1].TxHash != "0x13" {
+		t.Errorf("transfers by address: %v %v", mb, err)
+	}
+
 	for _, bad := range []store.CanonicalQuery{
 		{Table: "nope"},
+		{Table: canonical.TableSwaps, Address: "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"},
 		{Table: canonical.TableTokens, From: t0},
 		{Table: canonical.TableTransactions, Token: "A"},
 		{Table: canonical.TableTweets, BarInterval: "1h"},

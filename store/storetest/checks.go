@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -76,6 +77,37 @@ func testChecks(t *testing.T, s store.Store) {
 	}
 	if all, _ := s.ListChecks(ctx, store.CheckFilter{}); len(all) != 3 {
 		t.Fatalf("all: %d rows", len(all))
+	}
+
+	// Latest walks the distinct (pipeline, task) pairs: a second task of
+	// one pipeline, older batches of it, and a pipeline sorting between
+	// the others are each found.
+	for i, b := range []struct {
+		run, pipeline, task string
+		at                  time.Time
+	}{
+		{"run-4", "social", "reclean", at.Add(-time.Hour)},
+		{"run-5", "social", "reclean", at.Add(2 * time.Hour)},
+		{"run-6", "market", "clean", at.Add(-2 * time.Hour)},
+	} {
+		rs := []store.CheckResult{{Pipeline: b.pipeline, Interval: hour(i), Dataset: "price_bars", Check: "not_empty", Severity: "error", Passed: true, At: b.at}}
+		if err := s.PutChecks(ctx, b.run, b.task, rs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err = s.ListChecks(ctx, store.CheckFilter{Latest: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var runs []string
+	for _, r := range got {
+		runs = append(runs, r.RunID)
+	}
+	if strings.Join(runs, ",") != "run-5,run-2,run-3,run-6" {
+		t.Fatalf("latest over four pairs: runs %v, want run-5,run-2,run-3,run-6", runs)
+	}
+	if got, _ := s.ListChecks(ctx, store.CheckFilter{Latest: true, Pipeline: "social"}); len(got) != 2 {
+		t.Fatalf("latest of social: %+v", got)
 	}
 }
 

@@ -138,15 +138,19 @@ func Build(d Dialect, q store.CanonicalQuery, what string) (*Table, Select, erro
 		where = append(where, Quote("bar_interval")+" = "+arg(q.BarInterval))
 	}
 	if q.Address != "" {
-		if t.Name != "transactions" {
-			return nil, Select{}, fmt.Errorf("canonical %s: address applies to transactions only", t.Name)
+		if t.Name != "transactions" && t.Name != "transfers" {
+			return nil, Select{}, fmt.Errorf("canonical %s: address applies to transactions and transfers only", t.Name)
 		}
 		a, err := evm.ChecksumAddress(q.Address)
 		if err != nil {
-			return nil, Select{}, fmt.Errorf("canonical transactions: %w", err)
+			return nil, Select{}, fmt.Errorf("canonical %s: %w", t.Name, err)
 		}
 		// One marker per use: SQLite's ? markers cannot be repeated.
-		where = append(where, "("+Quote("from_address")+" = "+arg(a)+" OR "+Quote("to_address")+" = "+arg(a)+" OR "+Quote("created_contract")+" = "+arg(a)+")")
+		cond := "(" + Quote("from_address") + " = " + arg(a) + " OR " + Quote("to_address") + " = " + arg(a)
+		if t.Name == "transactions" {
+			cond += " OR " + Quote("created_contract") + " = " + arg(a)
+		}
+		where = append(where, cond+")")
 	}
 	w := ""
 	if len(where) > 0 {
