@@ -136,11 +136,12 @@ func dsn(path string, readOnly bool) string {
 		// original of each page changed under the savepoint: bounded by
 		// a batch of canonical rows (store.ObjectBatch).
 		q.Add("_pragma", "temp_store(MEMORY)")
-		// A page cache of 64 MiB (the default is 2 MiB) for the one writer
-		// connection: a batch of canonical upserts touches pages all over
-		// the tables' indexes, and when they do not fit the cache, SQLite
-		// writes dirty pages to the WAL in the middle of the transaction
-		// and again at commit. Allocated as used, not up front.
+		// The one writer connection's page cache is 64 MiB rather than
+		// the readers' 32 (this pragma runs after the one above): a batch
+		// of canonical upserts touches pages all over the tables' indexes,
+		// and when they do not fit the cache, SQLite writes dirty pages to
+		// the WAL in the middle of the transaction and again at commit.
+		// Allocated as used, not up front.
 		q.Add("_pragma", "cache_size(-65536)")
 	}
 	p := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(filepath.ToSlash(path))
