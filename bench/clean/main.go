@@ -274,6 +274,8 @@ func load(args []string) error {
 	db := fs.String("db", "sqlite", "sqlite, or a postgres:// URL")
 	only := fs.String("source", "", "clean only this raw source (twitter.search or etherscan.tokentx)")
 	prof := fs.String("cpuprofile", "", "write a CPU profile of the cleans here")
+	batchRows := fs.Int("batch-rows", 0, "objects share a transaction up to this many rows (0: the clean task's default)")
+	batchAge := fs.Duration("batch-age", 0, "... or for this long (0: the default)")
 	fs.Parse(args)
 	if *prof != "" {
 		f, err := os.Create(*prof)
@@ -325,7 +327,8 @@ func load(args []string) error {
 		}
 		runtime.GC()
 		start := time.Now()
-		out, err := tasks.CleanInterval(ctx, tasks.Deps{Config: cfg, Store: st, Raw: zone}, tasks.CleanSpec{Sources: []string{s.src}, Interval: c.Interval})
+		out, err := tasks.CleanInterval(ctx, tasks.Deps{Config: cfg, Store: st, Raw: zone}, tasks.CleanSpec{Sources: []string{s.src}, Interval: c.Interval,
+			Batch: tasks.BatchLimits{Rows: *batchRows, Age: *batchAge}})
 		took := time.Since(start)
 		if err != nil {
 			return err
