@@ -118,7 +118,7 @@ func BenchCanonical(b *testing.B, s store.Store) {
 }
 
 // BenchObjects measures what a clean writes, without the parsing: raw
-// objects' rows through store.ObjectBatch, batches of 20,000 rows, into a
+// objects' rows through store.ObjectBatch, batches of 50,000 rows, into a
 // growing table. Tweets come 80 to an object (an X search page), transfers
 // 1,000 (an Etherscan tokentx page). Reports rows/s.
 func BenchObjects(b *testing.B, s store.Store) {
@@ -170,4 +170,5 @@ func BenchObjects(b *testing.B, s store.Store) {
 	})
 }
 
-var benchBatchRows = 20_000
+// benchBatchRows is the clean task's default batch (tasks.BatchLimits).
+const benchBatchRows = 50_000
