@@ -56,7 +56,9 @@ type Attempt struct {
 	Error      string         `json:"error,omitempty"`
 }
 
-func span(start, end *time.Time) (string, *int64) {
+// Span is the rounded duration from start to end and its milliseconds,
+// or "" and nil while either is unknown.
+func Span(start, end *time.Time) (string, *int64) {
 	if start == nil || end == nil {
 		return "", nil
 	}
@@ -88,7 +90,7 @@ func New(r pipeline.Run, trs []pipeline.TaskRun, order []string) Run {
 		CreatedAt: r.CreatedAt, StartedAt: r.StartedAt, EndedAt: r.EndedAt, Owner: r.Owner,
 		Tasks: []Task{},
 	}
-	v.Duration, v.DurationMS = span(r.StartedAt, r.EndedAt)
+	v.Duration, v.DurationMS = Span(r.StartedAt, r.EndedAt)
 	byName := map[string]*Task{}
 	var names []string
 	add := func(n string) {
@@ -105,7 +107,7 @@ func New(r pipeline.Run, trs []pipeline.TaskRun, order []string) Run {
 		add(tr.Task)
 		t := byName[tr.Task]
 		a := Attempt{Attempt: tr.Attempt, State: tr.State, StartedAt: tr.StartedAt, EndedAt: tr.EndedAt, RecordsIn: tr.RecordsIn, RecordsOut: tr.RecordsOut, Error: tr.Error}
-		_, a.DurationMS = span(tr.StartedAt, tr.EndedAt)
+		_, a.DurationMS = Span(tr.StartedAt, tr.EndedAt)
 		t.History = append(t.History, a)
 		if tr.StartedAt != nil {
 			t.Attempts++
@@ -123,7 +125,7 @@ func New(r pipeline.Run, trs []pipeline.TaskRun, order []string) Run {
 		if !t.State.Terminal() {
 			t.EndedAt = nil
 		}
-		t.Duration, t.DurationMS = span(t.StartedAt, t.EndedAt)
+		t.Duration, t.DurationMS = Span(t.StartedAt, t.EndedAt)
 		v.Tasks = append(v.Tasks, *t)
 	}
 	return v

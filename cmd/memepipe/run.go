@@ -231,7 +231,7 @@ func (a *app) runDAG(ctx context.Context, cfg *config.Config, st store.Store, da
 	for i, t := range dag.Tasks {
 		order[i] = t.Name
 	}
-	v := newRunView(run, trs, order).only(order)
+	v := only(newRunView(run, trs, order), order)
 	fmt.Fprintln(a.stdout)
 	writeTaskTable(a.stdout, v)
 	fmt.Fprintln(a.stdout)
