@@ -158,10 +158,30 @@ func parseNum(s string) (float64, error) {
 // Close is the raw close, not Adj Close (crypto has no dividends; the two
 // are equal in Yahoo's crypto files).
 type BarReader struct {
-	cr                                    *csv.Reader
-	source                                string
+	rows
 	iTS, iOpen, iHigh, iLow, iClose, iVol int
-	line                                  int
+}
+
+// rows reads CSV records and counts lines: what the bar and trade readers
+// share. A malformed record is a bad row (skipped, reported); any other read
+// error names the source and ends the file.
+type rows struct {
+	cr     *csv.Reader
+	source string
+	line   int
+}
+
+func (r *rows) next() ([]string, error) {
+	rec, err := r.cr.Read()
+	r.line++
+	if err == nil || err == io.EOF {
+		return rec, err
+	}
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return nil, badRow("malformed csv", "%v", pe.Err)
+	}
+	return nil, fmt.Errorf("%s: %w", r.source, err)
 }
 
 // NewBarReader reads the header of r; source names the input in errors.
@@ -173,7 +193,7 @@ func NewBarReader(r io.Reader, source string) (*BarReader, error) {
 	if err != nil {
 		return nil, err
 	}
-	br := &BarReader{cr: cr, source: source, line: 1,
+	br := &BarReader{rows: rows{cr: cr, source: source, line: 1},
 		iTS:    h.find("ts", "time", "timestamp", "date", "datetime", "open_time"),
 		iOpen:  h.find("open", "o"),
 		iHigh:  h.find("high", "h"),
@@ -198,17 +218,9 @@ func NewBarReader(r io.Reader, source string) (*BarReader, error) {
 // be read returns an error wrapping ErrBadRow; io.EOF ends the file. Price
 // and volume checks are left to Bar.Validate.
 func (br *BarReader) Next() (Bar, int, error) {
-	rec, err := br.cr.Read()
-	br.line++
+	rec, err := br.next()
 	if err != nil {
-		if err == io.EOF {
-			return Bar{}, br.line, io.EOF
-		}
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			return Bar{}, br.line, badRow("malformed csv", "%v", pe.Err)
-		}
-		return Bar{}, br.line, fmt.Errorf("%s: %w", br.source, err)
+		return Bar{}, br.line, err
 	}
 	get := func(i int) string {
 		if i < len(rec) {

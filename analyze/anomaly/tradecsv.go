@@ -16,10 +16,8 @@ import (
 // size), and optionally block, tx (tx_hash, hash), trader (wallet, maker,
 // taker, address) and fresh (1/true for a fresh wallet).
 type TradeReader struct {
-	cr                                                 *csv.Reader
-	source                                             string
+	rows
 	iTS, iSide, iPrice, iAmt, iBlock, iTx, iTr, iFresh int
-	line                                               int
 }
 
 // NewTradeReader reads the header of r.
@@ -31,7 +29,7 @@ func NewTradeReader(r io.Reader, source string) (*TradeReader, error) {
 	if err != nil {
 		return nil, err
 	}
-	tr := &TradeReader{cr: cr, source: source, line: 1,
+	tr := &TradeReader{rows: rows{cr: cr, source: source, line: 1},
 		iTS:    h.find("ts", "time", "timestamp", "date", "datetime"),
 		iSide:  h.find("side", "type", "direction"),
 		iPrice: h.find("price", "px"),
@@ -59,17 +57,9 @@ func NewTradeReader(r io.Reader, source string) (*TradeReader, error) {
 // Next returns the next trade and its line; io.EOF at the end; errors
 // wrapping ErrBadRow for rows that cannot be read.
 func (tr *TradeReader) Next() (Trade, int, error) {
-	rec, err := tr.cr.Read()
-	tr.line++
+	rec, err := tr.next()
 	if err != nil {
-		if err == io.EOF {
-			return Trade{}, tr.line, io.EOF
-		}
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			return Trade{}, tr.line, badRow("malformed csv", "%v", pe.Err)
-		}
-		return Trade{}, tr.line, fmt.Errorf("%s: %w", tr.source, err)
+		return Trade{}, tr.line, err
 	}
 	get := func(i int) string {
 		if i >= 0 && i < len(rec) {
