@@ -71,15 +71,15 @@ func (e *Engine) Run(ctx context.Context, dag *pipeline.DAG, iv pipeline.Interva
 	// presumed dead; an owner on this host whose pid is gone is dead now.
 	prevOwner := run.Owner
 	dead := prevOwner != "" && prevOwner != e.o.Owner && ownerGone(prevOwner)
-	staleBefore := now.Add(-e.o.ZombieAfter)
+	var ok bool
 	if dead {
-		// Any heartbeat is stale. (Two processes that both find the same
-		// dead owner in the same instant could both claim; ClaimRun has no
-		// compare-and-swap on the old owner. The window is the few
-		// microseconds between GetRun and ClaimRun.)
-		staleBefore = now.Add(24 * time.Hour)
+		// Its heartbeat may still look fresh, so the take-over is a
+		// compare-and-swap on that owner: of two processes that both found
+		// it dead, one wins and the other sees the winner.
+		ok, err = e.st.TakeOverRun(ctx, run.ID, e.o.Owner, prevOwner)
+	} else {
+		ok, err = e.st.ClaimRun(ctx, run.ID, e.o.Owner, now.Add(-e.o.ZombieAfter))
 	}
-	ok, err := e.st.ClaimRun(ctx, run.ID, e.o.Owner, staleBefore)
 	if err != nil {
 		return run, fmt.Errorf("claim run %s: %w", run.ID, err)
 	}

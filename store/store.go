@@ -93,6 +93,12 @@ type Runs interface {
 	// It reports whether the claim succeeded; the check and the write are
 	// one atomic statement.
 	ClaimRun(ctx context.Context, id, owner string, staleBefore time.Time) (bool, error)
+	// TakeOverRun makes owner the run's owner only if its owner is still
+	// from, whatever from's heartbeat: the compare-and-swap for taking over
+	// from an owner known to be dead (its process is gone), where a
+	// heartbeat test cannot tell two claimers apart. It reports whether
+	// the take-over succeeded; the check and the write are one statement.
+	TakeOverRun(ctx context.Context, id, owner, from string) (bool, error)
 	// HeartbeatRun records that owner is alive and still running the run.
 	HeartbeatRun(ctx context.Context, id, owner string, at time.Time) error
 

@@ -229,6 +229,25 @@ func (s *Store) ClaimRun(ctx context.Context, id, owner string, staleBefore time
 	return true, nil
 }
 
+// TakeOverRun implements store.Runs.
+func (s *Store) TakeOverRun(ctx context.Context, id, owner, from string) (bool, error) {
+	if owner == "" {
+		return false, fmt.Errorf("take over run %s: empty owner", id)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	row, ok := s.runs[id]
+	if !ok {
+		return false, fmt.Errorf("take over run %q: %w", id, store.ErrNotFound)
+	}
+	if row.run.Owner != from {
+		return false, nil
+	}
+	row.run.Owner = owner
+	row.heartbeat = s.now()
+	return true, nil
+}
+
 // HeartbeatRun implements store.Runs. It fails when owner no longer owns
 // the run, so a process that lost its claim can tell.
 func (s *Store) HeartbeatRun(ctx context.Context, id, owner string, at time.Time) error {

@@ -253,6 +253,25 @@ func (s *Store) ClaimRun(ctx context.Context, id, owner string, staleBefore time
 	return false, nil
 }
 
+// TakeOverRun makes owner the run's owner if from still owns it.
+func (s *Store) TakeOverRun(ctx context.Context, id, owner, from string) (bool, error) {
+	if owner == "" {
+		return false, fmt.Errorf("take over run %s: empty owner", id)
+	}
+	tag, err := s.pool.Exec(ctx, `UPDATE runs SET owner = $1, heartbeat_at = $2 WHERE id = $3 AND owner = $4`,
+		owner, column.Time(time.Now()), id, from)
+	if err != nil {
+		return false, fmt.Errorf("take over run %s: %w", id, err)
+	}
+	if tag.RowsAffected() == 1 {
+		return true, nil
+	}
+	if _, err := s.GetRun(ctx, id); err != nil {
+		return false, fmt.Errorf("take over run: %w", err)
+	}
+	return false, nil
+}
+
 // HeartbeatRun records that owner, still the run's owner, is alive.
 func (s *Store) HeartbeatRun(ctx context.Context, id, owner string, at time.Time) error {
 	tag, err := s.pool.Exec(ctx, `UPDATE runs SET heartbeat_at = $1 WHERE id = $2 AND owner = $3`,

@@ -248,6 +248,27 @@ func (s *Store) ClaimRun(ctx context.Context, id, owner string, staleBefore time
 	return false, nil
 }
 
+// TakeOverRun makes owner the run's owner if from still owns it.
+func (s *Store) TakeOverRun(ctx context.Context, id, owner, from string) (bool, error) {
+	if owner == "" {
+		return false, fmt.Errorf("take over run %s: empty owner", id)
+	}
+	res, err := s.w.ExecContext(ctx, `UPDATE runs SET owner = ?, heartbeat_at = ? WHERE id = ? AND owner = ?`,
+		owner, column.TimeText(time.Now()), id, from)
+	if err != nil {
+		return false, fmt.Errorf("take over run %s: %w", id, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return false, fmt.Errorf("take over run %s: %w", id, err)
+	} else if n == 1 {
+		return true, nil
+	}
+	if _, err := s.GetRun(ctx, id); err != nil {
+		return false, fmt.Errorf("take over run: %w", err)
+	}
+	return false, nil
+}
+
 // HeartbeatRun records that owner, still the run's owner, is alive.
 func (s *Store) HeartbeatRun(ctx context.Context, id, owner string, at time.Time) error {
 	res, err := s.w.ExecContext(ctx, `UPDATE runs SET heartbeat_at = ? WHERE id = ? AND owner = ?`,

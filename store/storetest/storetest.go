@@ -36,6 +36,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"UpdateRun", testUpdateRun},
 		{"ClaimRun", testClaimRun},
 		{"ClaimRunConcurrent", testClaimRunConcurrent},
+		{"TakeOverRun", testTakeOverRun},
 		{"TaskRuns", testTaskRuns},
 		{"TaskRunsOrder", testTaskRunsOrder},
 		{"TaskRunsConcurrent", testTaskRunsConcurrent},
@@ -642,6 +643,62 @@ func testClaimRunConcurrent(t *testing.T, s store.Store) {
 	}
 	if got, _ := s.GetRun(ctx, r.ID); got.Owner != winner {
 		t.Errorf("owner = %q, want the winner %q", got.Owner, winner)
+	}
+}
+
+// testTakeOverRun: claimers that all found the same dead owner (its
+// process gone, its heartbeat maybe fresh) race with a compare-and-swap on
+// that owner: one wins, the rest see the winner, and a late claimer that
+// still believes the dead owner holds the run cannot steal it back.
+func testTakeOverRun(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	r := mustCreate(t, s, pipeline.Run{Pipeline: "memes", Interval: hour(0), Owner: "dead:1"})
+	// The dead owner's last heartbeat is fresh: only the pid says it died.
+	if err := s.HeartbeatRun(ctx, r.ID, "dead:1", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	const claimers = 12
+	var wg sync.WaitGroup
+	results := make([]bool, claimers)
+	errs := make([]error, claimers)
+	start := make(chan struct{})
+	for i := range claimers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			results[i], errs[i] = s.TakeOverRun(ctx, r.ID, fmt.Sprintf("live:%d", i), "dead:1")
+		}()
+	}
+	close(start)
+	wg.Wait()
+	winner := ""
+	for i := range claimers {
+		if errs[i] != nil {
+			t.Errorf("claimer %d: %v", i, errs[i])
+		}
+		if results[i] {
+			if winner != "" {
+				t.Fatalf("both %s and live:%d took over the dead owner's run", winner, i)
+			}
+			winner = fmt.Sprintf("live:%d", i)
+		}
+	}
+	if winner == "" {
+		t.Fatal("no claimer took over the dead owner's run")
+	}
+	if got, _ := s.GetRun(ctx, r.ID); got.Owner != winner {
+		t.Errorf("owner = %q, want the winner %q", got.Owner, winner)
+	}
+	// The take-over is the winner's first heartbeat: it can heartbeat on.
+	if err := s.HeartbeatRun(ctx, r.ID, winner, time.Now()); err != nil {
+		t.Errorf("HeartbeatRun by the winner: %v", err)
+	}
+	if ok, err := s.TakeOverRun(ctx, r.ID, "late:9", "dead:1"); ok || err != nil {
+		t.Errorf("late TakeOverRun from the dead owner = %v, %v; want false, nil", ok, err)
+	}
+	if ok, err := s.TakeOverRun(ctx, "no-such-run", "late:9", "dead:1"); ok || err == nil {
+		t.Errorf("TakeOverRun of a missing run = %v, %v; want false and an error", ok, err)
 	}
 }
 
