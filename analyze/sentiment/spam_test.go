@@ -250,3 +250,18 @@ func TestWeightsVersion1Loads(t *testing.T) {
 		t.Errorf("v2 round trip: %+v, %v", hs[0].FS, err)
 	}
 }
+
+// BenchmarkScoreSpamSet scores the spam set's tweets, over half of them
+// on several lines (the layout head).
+func BenchmarkScoreSpamSet(b *testing.B) {
+	ex, err := LoadSpamTweets(shareddata.Path(b, SpamTweetsFile))
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := embedded(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m.Score(ex[i%len(ex)].Text)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "texts/s")
+}

@@ -188,6 +188,7 @@ func (d spamData) folds(rows []int, k int, rep uint64, p spamProtocol) []int {
 	}
 	return out
 }
+
 // spamScorer is a fitted spam model: P(spam) of a text and, when known,
 // its author.
 type spamScorer func(text string, a *Author) float64
