@@ -204,31 +204,35 @@ func mix64(z uint64) uint64 {
 // their original order and the number dropped.
 func Dedupe(ex []Example, key func(string) string, jaccard float64) ([]Example, int) {
 	uf := duplicateGroups(ex, key, jaccard)
-	kept := representatives(ex, uf)
-	out := make([]Example, 0, len(ex))
-	for i, e := range ex {
-		if kept[i] {
-			out = append(out, e)
-		}
+	all := make([]int, len(ex))
+	for i := range all {
+		all[i] = i
+	}
+	kept := smallestOfGroups(all, uf.find, func(i int) string { return ex[i].Text })
+	out := make([]Example, len(kept))
+	for j, i := range kept {
+		out[j] = ex[i]
 	}
 	return out, len(ex) - len(out)
 }
 
-// representatives marks the row that stands for each group of uf (one
-// element per row of ex): its smallest text, the first of equals.
-func representatives(ex []Example, uf unionFind) []bool {
-	keep := map[int]int{} // root -> row kept
-	for i := range ex {
-		r := uf.find(i)
-		if k, ok := keep[r]; !ok || ex[i].Text < ex[k].Text {
-			keep[r] = i
+// smallestOfGroups returns, of rows, the one with the smallest text in
+// each group (the first of equals), in ascending order: the row that
+// stands for its group, whatever the row order.
+func smallestOfGroups(rows []int, group func(int) int, text func(int) string) []int {
+	keep := map[int]int{} // group -> row kept
+	for _, i := range rows {
+		g := group(i)
+		if k, ok := keep[g]; !ok || text(i) < text(k) {
+			keep[g] = i
 		}
 	}
-	kept := make([]bool, len(ex))
+	out := make([]int, 0, len(keep))
 	for _, i := range keep {
-		kept[i] = true
+		out = append(out, i)
 	}
-	return kept
+	sort.Ints(out)
+	return out
 }
 
 // duplicateGroups joins the rows of ex that Dedupe treats as one: same

@@ -115,19 +115,7 @@ func (d spamData) part(p spamProtocol, test bool) []int {
 // representatives returns one row of each group among rows: its smallest
 // text (the first of equals), in file order.
 func (d spamData) representatives(rows []int) []int {
-	rep := map[int]int{}
-	for _, i := range rows {
-		g := d.Group[i]
-		if k, ok := rep[g]; !ok || d.Posts[i].Text < d.Posts[k].Text {
-			rep[g] = i
-		}
-	}
-	out := make([]int, 0, len(rep))
-	for _, i := range rep {
-		out = append(out, i)
-	}
-	sort.Ints(out)
-	return out
+	return smallestOfGroups(rows, func(i int) int { return d.Group[i] }, func(i int) string { return d.Posts[i].Text })
 }
 
 // scored returns the rows of held a model trained on train is scored on
