@@ -1,9 +1,7 @@
 package sentiment
 
 import (
-	"bufio"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"html"
 	"io"
@@ -85,39 +83,13 @@ func LoadCryptoComments(path string) ([]Example, error) {
 // LoadSpamTweets reads the Prodigy spam annotations: answer "accept" means
 // spam, "reject" not spam; "ignore" rows are skipped.
 func LoadSpamTweets(path string) ([]Example, error) {
-	f, err := os.Open(path)
+	posts, err := LoadSpamPosts(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	var out []Example
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	line := 0
-	for sc.Scan() {
-		line++
-		if len(strings.TrimSpace(sc.Text())) == 0 {
-			continue
-		}
-		var rec struct {
-			Text   string `json:"text"`
-			Answer string `json:"answer"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", path, line, err)
-		}
-		switch rec.Answer {
-		case "accept":
-			out = append(out, Example{Text: rec.Text, Label: "spam"})
-		case "reject":
-			out = append(out, Example{Text: rec.Text, Label: "ham"})
-		case "ignore":
-		default:
-			return nil, fmt.Errorf("%s:%d: answer %q is not accept, reject or ignore", path, line, rec.Answer)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+	out := make([]Example, len(posts))
+	for i, p := range posts {
+		out[i] = p.Example
 	}
 	return out, nil
 }
@@ -172,35 +144,48 @@ func indexOf(header []string, col string) int {
 // seed and the texts (not on file order), and identical texts always land in
 // the same part, so duplicates cannot leak from train into test.
 func SplitStratified(name string, ex []Example, seed uint64) Dataset {
-	byLabel := map[string][]Example{}
+	ds := Dataset{Name: name}
+	for _, parts := range splitOrder(ex, seed) {
+		for p, dst := range []*[]Example{&ds.Train, &ds.Dev, &ds.Test} {
+			for _, i := range parts[p] {
+				*dst = append(*dst, ex[i])
+			}
+		}
+	}
+	return ds
+}
+
+// splitOrder is SplitStratified's cut as indices into ex: for each label
+// (sorted), the rows of its train, dev and test parts in hash order.
+func splitOrder(ex []Example, seed uint64) [][3][]int {
+	byLabel := map[string][]int{}
 	var labels []string
-	for _, e := range ex {
+	for i, e := range ex {
 		if _, ok := byLabel[e.Label]; !ok {
 			labels = append(labels, e.Label)
 		}
-		byLabel[e.Label] = append(byLabel[e.Label], e)
+		byLabel[e.Label] = append(byLabel[e.Label], i)
 	}
 	sort.Strings(labels)
-	ds := Dataset{Name: name}
+	var out [][3][]int
 	for _, l := range labels {
 		rows := byLabel[l]
-		key := func(e Example) uint64 { return mix64(hashStr(fnvOffset^seed, e.Text)) }
+		key := func(i int) uint64 { return mix64(hashStr(fnvOffset^seed, ex[i].Text)) }
 		sort.SliceStable(rows, func(i, j int) bool { return key(rows[i]) < key(rows[j]) })
 		nTrain := int(float64(len(rows))*trainFrac + 0.5)
 		nDev := int(float64(len(rows))*devFrac + 0.5)
 		// keep runs of one text together at the cut points
-		for nTrain < len(rows) && nTrain > 0 && rows[nTrain].Text == rows[nTrain-1].Text {
+		same := func(a, b int) bool { return ex[rows[a]].Text == ex[rows[b]].Text }
+		for nTrain < len(rows) && nTrain > 0 && same(nTrain, nTrain-1) {
 			nTrain++
 		}
 		end := min(nTrain+nDev, len(rows))
-		for end < len(rows) && end > 0 && rows[end].Text == rows[end-1].Text {
+		for end < len(rows) && end > 0 && same(end, end-1) {
 			end++
 		}
-		ds.Train = append(ds.Train, rows[:nTrain]...)
-		ds.Dev = append(ds.Dev, rows[nTrain:end]...)
-		ds.Test = append(ds.Test, rows[end:]...)
+		out = append(out, [3][]int{rows[:nTrain], rows[nTrain:end], rows[end:]})
 	}
-	return ds
+	return out
 }
 
 // mix64 is the splitmix64 finaliser: it spreads FNV's low-entropy high bits.
@@ -218,41 +203,64 @@ func mix64(z uint64) uint64 {
 // so the outcome does not depend on row order. It returns the kept rows in
 // their original order and the number dropped.
 func Dedupe(ex []Example, key func(string) string, jaccard float64) ([]Example, int) {
+	uf := duplicateGroups(ex, key, jaccard)
+	all := make([]int, len(ex))
+	for i := range all {
+		all[i] = i
+	}
+	kept := smallestOfGroups(all, uf.find, func(i int) string { return ex[i].Text })
+	out := make([]Example, len(kept))
+	for j, i := range kept {
+		out[j] = ex[i]
+	}
+	return out, len(ex) - len(out)
+}
+
+// smallestOfGroups returns, of rows, the one with the smallest text in
+// each group (the first of equals), in ascending order: the row that
+// stands for its group, whatever the row order.
+func smallestOfGroups(rows []int, group func(int) int, text func(int) string) []int {
+	keep := map[int]int{} // group -> row kept
+	for _, i := range rows {
+		g := group(i)
+		if k, ok := keep[g]; !ok || text(i) < text(k) {
+			keep[g] = i
+		}
+	}
+	out := make([]int, 0, len(keep))
+	for _, i := range keep {
+		out = append(out, i)
+	}
+	sort.Ints(out)
+	return out
+}
+
+// duplicateGroups joins the rows of ex that Dedupe treats as one: same
+// key(text), or (jaccard > 0) keys sharing that share of their words.
+func duplicateGroups(ex []Example, key func(string) string, jaccard float64) unionFind {
+	uf := newUnionFind(len(ex))
 	keys := make([]string, len(ex))
-	first := map[string]int{} // key -> group id
-	var groups [][]int
+	first := map[string]int{} // key -> first row with it
+	var heads []int           // first row of each distinct key
 	for i, e := range ex {
 		keys[i] = key(e.Text)
-		g, ok := first[keys[i]]
-		if !ok {
-			g = len(groups)
-			first[keys[i]] = g
-			groups = append(groups, nil)
+		if j, ok := first[keys[i]]; ok {
+			uf.union(i, j)
+			continue
 		}
-		groups[g] = append(groups[g], i)
-	}
-	parent := make([]int, len(groups))
-	for i := range parent {
-		parent[i] = i
-	}
-	var find func(int) int
-	find = func(i int) int {
-		for parent[i] != i {
-			parent[i] = parent[parent[i]]
-			i = parent[i]
-		}
-		return i
+		first[keys[i]] = i
+		heads = append(heads, i)
 	}
 	if jaccard > 0 {
-		sets := make([]map[string]bool, len(groups))
-		for g, rows := range groups {
+		sets := make([]map[string]bool, len(heads))
+		for g, i := range heads {
 			sets[g] = map[string]bool{}
-			for _, w := range strings.Fields(keys[rows[0]]) {
+			for _, w := range strings.Fields(keys[i]) {
 				sets[g][w] = true
 			}
 		}
-		for a := range groups {
-			for b := a + 1; b < len(groups); b++ {
+		for a := range heads {
+			for b := a + 1; b < len(heads); b++ {
 				if len(sets[a]) < 3 || len(sets[b]) < 3 {
 					continue
 				}
@@ -263,32 +271,34 @@ func Dedupe(ex []Example, key func(string) string, jaccard float64) ([]Example, 
 					}
 				}
 				if float64(inter) >= jaccard*float64(len(sets[a])+len(sets[b])-inter) {
-					parent[find(a)] = find(b)
+					uf.union(heads[a], heads[b])
 				}
 			}
 		}
 	}
-	keep := map[int]int{} // root -> row kept
-	for g, rows := range groups {
-		r := find(g)
-		for _, i := range rows {
-			if k, ok := keep[r]; !ok || ex[i].Text < ex[k].Text {
-				keep[r] = i
-			}
-		}
-	}
-	kept := make([]bool, len(ex))
-	for _, i := range keep {
-		kept[i] = true
-	}
-	out := make([]Example, 0, len(keep))
-	for i, e := range ex {
-		if kept[i] {
-			out = append(out, e)
-		}
-	}
-	return out, len(ex) - len(out)
+	return uf
 }
+
+// unionFind is a disjoint-set forest over 0..n-1.
+type unionFind []int
+
+func newUnionFind(n int) unionFind {
+	uf := make(unionFind, n)
+	for i := range uf {
+		uf[i] = i
+	}
+	return uf
+}
+
+func (uf unionFind) find(i int) int {
+	for uf[i] != i {
+		uf[i] = uf[uf[i]]
+		i = uf[i]
+	}
+	return i
+}
+
+func (uf unionFind) union(a, b int) { uf[uf.find(a)] = uf.find(b) }
 
 // TextKey is the exact-duplicate key: lower case, words only.
 func TextKey(text string) string {

@@ -27,6 +27,8 @@ type featureSet struct {
 	DomainTag uint8 // set per text by the caller when Domain is on
 	Promo     bool  // promotion and bot-template marks (spam): keyword pools, caps ratio, emoji runs, ticker lists
 	Transfer  bool  // the stance head's reading of the text (set by the caller in extractor.stance)
+	Layout    bool  // line structure of the raw text (set by the caller in extractor.text)
+	Author    bool  // the author's follower and friend counts, or their absence (set by the caller in extractor.author)
 }
 
 // namespaces of hashed features
@@ -66,6 +68,11 @@ type extractor struct {
 	// stance is the stance head's [negative, neutral, positive]
 	// probabilities of the text being extracted, read when fs.Transfer is on.
 	stance [3]float64
+	// author is what is known of the text's author, read when fs.Author is
+	// on; nil when nothing is.
+	author *Author
+	// text is the raw text being extracted, read when fs.Layout is on.
+	text string
 }
 
 func newExtractor(fs featureSet) *extractor {
@@ -230,6 +237,12 @@ func (x *extractor) extract(toks []token, tr *ruleTrace) []feature {
 		x.dense("st-neg", x.stance[0])
 		x.dense("st-pos", x.stance[2])
 		x.dense("st-cmp", x.stance[2]-x.stance[0])
+	}
+	if x.fs.Layout {
+		x.layoutFeatures(x.text)
+	}
+	if x.fs.Author {
+		x.authorFeatures()
 	}
 	return x.feats
 }

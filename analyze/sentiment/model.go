@@ -25,11 +25,14 @@ const WeightsFileName = "weights.bin.gz"
 //     gives Score.Label and Score.Compound, the market reading of a post.
 //   - valence: positive / negative feeling, trained on crypto comments
 //     (with financial tweets as extra, domain-tagged data); Score.Valence.
-//   - spam: promotional spam and bot text, trained on crypto cashtag tweets.
+//   - spam: promotional spam and bot text, trained on crypto cashtag tweets;
+//     optionally a second spam head for texts with line breaks (bot
+//     tables), which can read the layout that a text on one line lacks.
 //
 // A Model is safe for concurrent use.
 type Model struct {
 	stance, valence, spam *linear
+	spamLines             *linear   // nil: spam scores every text
 	pool                  sync.Pool // *scratch
 }
 
@@ -82,6 +85,8 @@ func modelFromHeads(heads []*linear) (*Model, error) {
 			m.valence = h
 		case "spam":
 			m.spam = h
+		case spamLinesHead:
+			m.spamLines = h
 		}
 	}
 	for name, h := range map[string]*linear{"stance": m.stance, "valence": m.valence, "spam": m.spam} {
@@ -98,12 +103,21 @@ func modelFromHeads(heads []*linear) (*Model, error) {
 	if err := checkClasses(m.spam, "ham", "spam"); err != nil {
 		return nil, err
 	}
+	if m.spamLines != nil {
+		if err := checkClasses(m.spamLines, "ham", "spam"); err != nil {
+			return nil, err
+		}
+	}
 	m.pool.New = func() any {
-		return &scratch{x: map[*linear]*extractor{
+		x := map[*linear]*extractor{
 			m.stance:  newExtractor(m.stance.FS),
 			m.valence: newExtractor(m.valence.FS),
 			m.spam:    newExtractor(m.spam.FS),
-		}, p: make([]float64, 3)}
+		}
+		if m.spamLines != nil {
+			x[m.spamLines] = newExtractor(m.spamLines.FS)
+		}
+		return &scratch{x: x, p: make([]float64, 3)}
 	}
 	return m, nil
 }
@@ -118,8 +132,17 @@ func checkClasses(h *linear, want ...string) error {
 // WriteTo writes the model in the weight-file format.
 func (m *Model) WriteTo(w io.Writer) (int64, error) {
 	cw := &countingWriter{w: w}
-	err := writeWeights(cw, []*linear{m.stance, m.valence, m.spam})
+	err := writeWeights(cw, m.heads())
 	return cw.n, err
+}
+
+// heads are the model's heads in weight-file order.
+func (m *Model) heads() []*linear {
+	hs := []*linear{m.stance, m.valence, m.spam}
+	if m.spamLines != nil {
+		hs = append(hs, m.spamLines)
+	}
+	return hs
 }
 
 type countingWriter struct {
@@ -176,7 +199,10 @@ func (m *Model) Score(text string) Score {
 	m.valence.probs(vx.extract(toks, &tr), p)
 	out.Valence = clamp1(p[1] - p[0])
 
-	m.spam.probs(s.x[m.spam].extract(toks, &tr), p)
+	sh := spamHead(text, m.spam, m.spamLines)
+	sx := s.x[sh]
+	sx.text = text
+	sh.probs(sx.extract(toks, &tr), p)
 	out.SpamScore = p[1]
 	return out
 }

@@ -12,10 +12,10 @@ import (
 
 // Weight file format (gzip-compressed):
 //
-//	"memepipe-sentiment/1\n"
+//	"memepipe-sentiment/2\n"
 //	uvarint heads
 //	per head: string name, uvarint K, K strings (classes),
-//	          feature set (bits, flags, charMin, charMax, domainTag),
+//	          feature set (bits, flags, charMin, charMax, domainTag, flags2),
 //	          float32 scale, uvarint nonzero rows,
 //	          per row: uvarint bucket delta, K zigzag varints (weight/scale)
 //
@@ -23,7 +23,11 @@ import (
 // below 1e-4 of the largest weight, invisible in the metrics) and only the
 // buckets that occurred in training are stored, so the file stays well under
 // a megabyte although each head addresses 2^18 buckets.
-const weightsMagic = "memepipe-sentiment/1\n"
+//
+// Version 1 files (no flags2 byte) still load.
+const weightsMagic = "memepipe-sentiment/2\n"
+
+const weightsMagicV1 = "memepipe-sentiment/1\n"
 
 const (
 	flagWords = 1 << iota
@@ -34,6 +38,12 @@ const (
 	flagDomain
 	flagPromo
 	flagTransfer
+)
+
+// flags2
+const (
+	flagLayout = 1 << iota
+	flagAuthor
 )
 
 func writeWeights(w io.Writer, heads []*linear) error {
@@ -62,7 +72,14 @@ func writeWeights(w io.Writer, heads []*linear) error {
 				flags |= bit
 			}
 		}
-		b = append(b, fs.Bits, flags, fs.CharMin, fs.CharMax, fs.DomainTag)
+		var flags2 byte
+		if fs.Layout {
+			flags2 |= flagLayout
+		}
+		if fs.Author {
+			flags2 |= flagAuthor
+		}
+		b = append(b, fs.Bits, flags, fs.CharMin, fs.CharMax, fs.DomainTag, flags2)
 		maxAbs := 0.0
 		rows := 0
 		for r := 0; r*k < len(h.W); r++ {
@@ -111,8 +128,12 @@ func readWeights(r io.Reader) ([]*linear, error) {
 	}
 	br := bufio.NewReader(zr)
 	magic := make([]byte, len(weightsMagic))
-	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != weightsMagic {
-		return nil, errors.New("sentiment weights: not a memepipe-sentiment/1 file")
+	if _, err := io.ReadFull(br, magic); err != nil || (string(magic) != weightsMagic && string(magic) != weightsMagicV1) {
+		return nil, errors.New("sentiment weights: not a memepipe-sentiment/1 or /2 file")
+	}
+	fsLen := 6
+	if string(magic) == weightsMagicV1 {
+		fsLen = 5
 	}
 	fail := func(what string, err error) error {
 		return fmt.Errorf("sentiment weights: reading %s: %w", what, err)
@@ -150,8 +171,8 @@ func readWeights(r io.Reader) ([]*linear, error) {
 			}
 			h.Classes = append(h.Classes, c)
 		}
-		var fsb [5]byte
-		if _, err := io.ReadFull(br, fsb[:]); err != nil {
+		var fsb [6]byte
+		if _, err := io.ReadFull(br, fsb[:fsLen]); err != nil {
 			return nil, fail(h.Name+" feature set", err)
 		}
 		if fsb[0] < 8 || fsb[0] > 24 {
@@ -161,6 +182,7 @@ func readWeights(r io.Reader) ([]*linear, error) {
 		h.FS = featureSet{Bits: fsb[0], Words: f&flagWords != 0, Bigrams: f&flagBigrams != 0, Trigrams: f&flagTrigrams != 0,
 			Lexicon: f&flagLexicon != 0, Shape: f&flagShape != 0, Domain: f&flagDomain != 0,
 			Promo: f&flagPromo != 0, Transfer: f&flagTransfer != 0,
+			Layout: fsb[5]&flagLayout != 0, Author: fsb[5]&flagAuthor != 0,
 			CharMin: fsb[2], CharMax: fsb[3], DomainTag: fsb[4]}
 		var sb [4]byte
 		if _, err := io.ReadFull(br, sb[:]); err != nil {

@@ -57,7 +57,7 @@ func run() error {
 	}
 	fmt.Fprintf(log, "trained in %s\n", time.Since(t0).Round(time.Millisecond))
 	if *selectOnly {
-		for _, h := range []sentiment.HeadReport{rep.Stance, rep.Valence, rep.Spam} {
+		for _, h := range []sentiment.HeadReport{rep.Stance, rep.Valence} {
 			fmt.Printf("%s (%s, %d rows for selection, %d dropped as duplicates):\n", h.Dataset, h.Metric, h.Train, h.Dropped)
 			for i, c := range h.Candidates {
 				mark := " "
@@ -67,6 +67,7 @@ func run() error {
 				fmt.Printf(" %s %s\n", mark, c)
 			}
 		}
+		printSpamSelection(rep.SpamDetail)
 		return nil
 	}
 	if *out != "" {
@@ -96,10 +97,53 @@ func run() error {
 	fmt.Printf("  VADER  %v\n", sentiment.EvaluateCompound(cry.Test, vc, true))
 	fmt.Printf("  (model: %s)\n", rep.Valence.Selected())
 	fmt.Printf("  95%% Wilson interval of the model's test accuracy: %s\n\n", wilson(rep.Valence.Model))
-	fmt.Printf("spam (crypto cashtag tweets), n=%d (%d duplicates and bot-template near-duplicates dropped before splitting)\n", rep.Spam.Test, rep.Spam.Dropped)
-	fmt.Printf("  model  %v  precision[spam]=%.3f recall[spam]=%.3f\n", rep.Spam.Model, rep.Spam.Model.Precision["spam"], rep.Spam.Model.Recall["spam"])
-	fmt.Printf("  (model: %s)\n", rep.Spam.Selected())
+	printSpamSelection(rep.SpamDetail)
+	sp := rep.SpamDetail
+	fmt.Printf("\nspam, test parts (F1, precision and recall of spam with 95%% Wilson intervals):\n")
+	for _, r := range []struct {
+		what      string
+		model, nb sentiment.Metrics
+	}{
+		{fmt.Sprintf("by row (%d rows; the shipped head, fitted on %d)", sp.RowsTest, sp.RowsTrain), sp.RowsModel, sp.RowsBaseline},
+		{fmt.Sprintf("unseen templates (%d test groups, one row each; fitted on %d rows of the other groups)", sp.UnseenTest, sp.UnseenTrain), sp.UnseenModel, sp.UnseenBaseline},
+	} {
+		fmt.Printf("  %s\n", r.what)
+		fmt.Printf("    model     %s\n", spamLine(r.model))
+		fmt.Printf("    naive Bayes %s\n", spamLine(r.nb))
+	}
+	fmt.Printf("  (model: %s)\n", sp.Candidates[sp.Chosen].Name)
 	return nil
+}
+
+// printSpamSelection prints the spam candidates under both protocols.
+func printSpamSelection(sp *sentiment.SpamReport) {
+	fmt.Printf("spam (%d rows, %d spam, %d groups of templates and authors; F1[spam], %d folds × %d repeats, mean ± sd over folds, paired difference from the first ± its standard error):\n",
+		sp.Rows, sp.Spam, sp.Groups, sp.Folds, sp.Repeats)
+	fmt.Printf("  cross-validated on %d rows (by row) and %d rows (unseen templates)\n", sp.RowsTrain, sp.UnseenTrain)
+	for i, c := range sp.Candidates {
+		mark := " "
+		switch {
+		case i == sp.Chosen:
+			mark = "*"
+		case !c.Eligible:
+			mark = "-"
+		}
+		fmt.Printf(" %s by row %.3f ± %.3f (%+.3f ± %.3f; pooled P %.3f R %.3f) | unseen %.3f ± %.3f (%+.3f ± %.3f; pooled P %.3f R %.3f)  %s\n", mark,
+			c.Rows.Mean, c.Rows.Std, c.Rows.Diff, c.Rows.DiffSE, c.Rows.Pooled.Precision["spam"], c.Rows.Pooled.Recall["spam"],
+			c.Unseen.Mean, c.Unseen.Std, c.Unseen.Diff, c.Unseen.DiffSE, c.Unseen.Pooled.Precision["spam"], c.Unseen.Pooled.Recall["spam"], c.Name)
+	}
+	fmt.Printf("  chosen head's F1-optimal threshold on its out-of-fold P(spam) by row: %.2f (F1 %.3f); used at 0.5\n", sp.Threshold, sp.ThresholdF1)
+}
+
+// spamLine is F1, precision and recall of spam with Wilson intervals.
+func spamLine(m sentiment.Metrics) string {
+	tp := m.Confusion[1][1]
+	predicted := tp + m.Confusion[0][1]
+	actual := tp + m.Confusion[1][0]
+	plo, phi := sentiment.Wilson(tp, predicted)
+	rlo, rhi := sentiment.Wilson(tp, actual)
+	return fmt.Sprintf("F1 %.3f  precision %.3f [%.3f, %.3f] (%d/%d)  recall %.3f [%.3f, %.3f] (%d/%d)  accuracy %.3f",
+		m.F1["spam"], m.Precision["spam"], plo, phi, tp, predicted, m.Recall["spam"], rlo, rhi, tp, actual, m.Accuracy)
 }
 
 // wilson is the 95% Wilson score interval of an accuracy.

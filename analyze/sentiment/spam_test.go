@@ -1,0 +1,267 @@
+package sentiment
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"math"
+	"strings"
+	"testing"
+
+	"memepipe/internal/shareddata"
+)
+
+func loadSpamData(t *testing.T) spamData {
+	t.Helper()
+	posts, err := LoadSpamPosts(shareddata.Path(t, SpamTweetsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newSpamData(posts, DefaultSeed)
+}
+
+// TestSpamProtocols checks the two protocols' parts: the rows protocol's
+// test part is SplitStratified's, the unseen-templates protocol never has
+// a group (template or author) on both sides, and scores one row per
+// held-out group.
+func TestSpamProtocols(t *testing.T) {
+	d := loadSpamData(t)
+	if len(d.Posts) != 476 {
+		t.Fatalf("%d labelled rows, want 476", len(d.Posts))
+	}
+	dir, _ := shareddata.Dir()
+	_, _, ds, err := Datasets(dir, DefaultSeed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inTest := map[string]int{}
+	for _, e := range ds.Test {
+		inTest[e.Text]++
+	}
+	for _, i := range d.part(byRow, true) {
+		inTest[d.Posts[i].Text]--
+	}
+	for text, n := range inTest {
+		if n != 0 {
+			t.Errorf("rows test part and Datasets' spam test part differ on %q", text)
+		}
+	}
+	train, test := d.part(byTemplate, false), d.part(byTemplate, true)
+	trainGroups := map[int]bool{}
+	trainUsers := map[string]bool{}
+	for _, i := range train {
+		trainGroups[d.Group[i]] = true
+		trainUsers[d.Posts[i].UserID] = true
+	}
+	for _, i := range test {
+		if trainGroups[d.Group[i]] || trainUsers[d.Posts[i].UserID] {
+			t.Fatalf("test row %q shares a group or author with the training part", d.Posts[i].Text)
+		}
+		for _, j := range train {
+			if TemplateKey(d.Posts[i].Text) == TemplateKey(d.Posts[j].Text) {
+				t.Fatalf("test row %q has the template of training row %q", d.Posts[i].Text, d.Posts[j].Text)
+			}
+		}
+	}
+	scored := d.scored(byTemplate, train, test)
+	groups := map[int]bool{}
+	for _, i := range scored {
+		if groups[d.Group[i]] {
+			t.Errorf("group of %q scored twice", d.Posts[i].Text)
+		}
+		groups[d.Group[i]] = true
+	}
+	if got := []int{len(d.representatives(d.all())), len(d.part(byRow, false)), len(d.part(byRow, true)), len(train), len(scored)}; got[0] != 301 || got[1] != 382 || got[2] != 94 || got[3] != 389 || got[4] != 59 {
+		t.Errorf("groups, rows train/test, unseen train/scored test = %v, want [301 382 94 389 59]", got)
+	}
+	// folds by template keep groups whole
+	fold := d.folds(train, 5, 0, byTemplate)
+	foldOf := map[int]int{}
+	for j, i := range train {
+		if f, ok := foldOf[d.Group[i]]; ok && f != fold[j] {
+			t.Fatalf("group of %q split across folds", d.Posts[i].Text)
+		}
+		foldOf[d.Group[i]] = fold[j]
+	}
+}
+
+// TestSpamUnseenTemplatesMetrics refits the embedded model's spam
+// candidate on the unseen-templates protocol's training part and checks
+// the test numbers in docs/ANALYTICS.md, and the naive Bayes baseline's.
+func TestSpamUnseenTemplatesMetrics(t *testing.T) {
+	d := loadSpamData(t)
+	m := embedded(t)
+	chosen := -1
+	for i, c := range spamCandidates() {
+		fsEq := func(a, b featureSet) bool { a.DomainTag, b.DomainTag = 0, 0; return a == b }
+		if !c.eligible() || !fsEq(c.text.featureSet(), m.spam.FS) || (c.lines == nil) != (m.spamLines == nil) ||
+			(c.lines != nil && !fsEq(c.lines.featureSet(), m.spamLines.FS)) {
+			continue
+		}
+		chosen = i
+	}
+	if chosen < 0 {
+		t.Fatal("no spam candidate has the embedded heads' features")
+	}
+	_, _, h := heads()
+	rep := &SpamReport{Chosen: chosen}
+	h.testSpam(d, m, rep)
+	const tol = 0.005
+	for _, c := range []struct {
+		name      string
+		got, want float64
+	}{
+		{"rows: model F1", rep.RowsModel.F1["spam"], 0.911},
+		{"rows: naive Bayes F1", rep.RowsBaseline.F1["spam"], 0.884},
+		{"unseen templates: model F1", rep.UnseenModel.F1["spam"], 0.714},
+		{"unseen templates: naive Bayes F1", rep.UnseenBaseline.F1["spam"], 0.667},
+	} {
+		if math.Abs(c.got-c.want) > tol {
+			t.Errorf("%s = %.4f, want %.3f ± %.3f", c.name, c.got, c.want, tol)
+		}
+	}
+	if rep.UnseenModel.N != 59 || rep.RowsModel.N != 94 {
+		t.Errorf("scored %d unseen and %d rows, want 59 and 94", rep.UnseenModel.N, rep.RowsModel.N)
+	}
+}
+
+// TestSpamLinesHead: a text with line breaks is scored by the layout head,
+// the same text on one line (as the pipeline stores tweets) by the text
+// head, which has no layout features.
+func TestSpamLinesHead(t *testing.T) {
+	m := embedded(t)
+	if m.spamLines == nil {
+		t.Skip("the embedded model has one spam head")
+	}
+	if !m.spamLines.FS.Layout || m.spam.FS.Layout {
+		t.Fatalf("layout features: lines head %v, text head %v; want only the lines head", m.spamLines.FS.Layout, m.spam.FS.Layout)
+	}
+	table := "🔄 Prices update in $USDT (1 hour):\n\n$EOS - 3.42 $ (-1.56 %)\n$ADA - 0.05 $ (-1.98 %)\n$ETC - 7.33 $ (-1.12 %)\n$NEO - 10.9 $ (-1.92 %)"
+	direct := func(h *linear, text string) float64 {
+		x := newExtractor(h.FS)
+		x.text = text
+		toks := tokenize(text)
+		tr := applyRules(toks)
+		p := make([]float64, 2)
+		h.probs(x.extract(toks, &tr), p)
+		return p[1]
+	}
+	if got, want := m.Score(table).SpamScore, direct(m.spamLines, table); math.Abs(got-want) > 1e-9 {
+		t.Errorf("multi-line text: SpamScore %.6f, lines head %.6f", got, want)
+	}
+	flat := oneLine(table)
+	if got, want := m.Score(flat).SpamScore, direct(m.spam, flat); math.Abs(got-want) > 1e-9 {
+		t.Errorf("one-line text: SpamScore %.6f, text head %.6f", got, want)
+	}
+	for _, text := range []string{table, flat} {
+		if s := m.Score(text).SpamScore; s < 0.5 {
+			t.Errorf("price feed %q: spam_score %.3f, want >= 0.5", text, s)
+		}
+	}
+}
+
+func TestLayoutAndAuthorFeatures(t *testing.T) {
+	feats := func(fs featureSet, text string, a *Author) map[uint32]float32 {
+		x := newExtractor(fs)
+		x.text, x.author = text, a
+		toks := tokenize(text)
+		tr := applyRules(toks)
+		out := map[uint32]float32{}
+		for _, f := range x.extract(toks, &tr) {
+			out[f.Idx] += f.Val
+		}
+		return out
+	}
+	bucket := func(fs featureSet, name string) uint32 {
+		x := newExtractor(fs)
+		x.dense(name, 1)
+		return x.feats[0].Idx
+	}
+	lay := featureSet{Bits: 18, Layout: true}
+	f := feats(lay, "Hourly update:\n$BTC: 10225.95\n$ETH: 236.82\nsee you", nil)
+	for name, want := range map[string]float32{"l:lines": float32(math.Log1p(4)), "l:numeric-share": 0.5, "l:ticker-start-share": 0.5, "l:key-value-share": 0.5} {
+		if got := f[bucket(lay, name)]; math.Abs(float64(got-want)) > 1e-6 {
+			t.Errorf("%s = %.4f, want %.4f", name, got, want)
+		}
+	}
+	if f := feats(lay, "one line: 1 2 3", nil); f[bucket(lay, "l:numeric-share")] != 0 {
+		t.Error("a one-line text has line shares")
+	}
+
+	au := featureSet{Bits: 18, Author: true}
+	none := feats(au, "x", nil)
+	if none[bucket(au, "a:fol?")] != 1 || none[bucket(au, "a:fri?")] != 1 {
+		t.Error("unknown author: no missing marks")
+	}
+	known := feats(au, "x", &Author{Followers: 1500, Friends: 0, HasFollowers: true, HasFriends: true})
+	if known[bucket(au, "a:fol?")] != 0 || known[bucket(au, "a:fol6")] != 1 || known[bucket(au, "a:fri0")] != 1 {
+		t.Errorf("1500 followers, 0 friends: bins not set")
+	}
+	if got := known[bucket(au, "a:ratio")]; math.Abs(float64(got)-math.Log(1501)/10) > 1e-6 {
+		t.Errorf("a:ratio = %.4f, want ln(1501)/10", got)
+	}
+	onlyFol := feats(au, "x", &Author{Followers: 10, HasFollowers: true})
+	if onlyFol[bucket(au, "a:fri?")] != 1 || onlyFol[bucket(au, "a:ratio")] != 0 {
+		t.Error("followers without friends: want the friends missing mark and no ratio")
+	}
+}
+
+// TestWeightsVersion1Loads: files written before the layout and author
+// flags (no flags2 byte) still load.
+func TestWeightsVersion1Loads(t *testing.T) {
+	var b []byte
+	b = append(b, weightsMagicV1...)
+	b = binary.AppendUvarint(b, 1)
+	for _, s := range []string{"spam"} {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	b = binary.AppendUvarint(b, 2)
+	for _, s := range []string{"ham", "spam"} {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	b = append(b, 8, flagWords|flagShape, 0, 0, 0)
+	b = binary.LittleEndian.AppendUint32(b, math.Float32bits(0.5))
+	b = binary.AppendUvarint(b, 1) // one row
+	b = binary.AppendUvarint(b, 3) // bucket 3
+	b = binary.AppendVarint(b, 4)
+	b = binary.AppendVarint(b, -4)
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(b)
+	zw.Close()
+	hs, err := readWeights(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := hs[0]
+	if h.Name != "spam" || !h.FS.Words || !h.FS.Shape || h.FS.Layout || h.FS.Author || h.W[6] != 2 || h.W[7] != -2 {
+		t.Errorf("v1 head read as %s %+v W[6:8]=%v", h.Name, h.FS, h.W[6:8])
+	}
+	// and a v2 round trip keeps the new flags
+	var out bytes.Buffer
+	h.FS.Layout, h.FS.Author = true, true
+	if err := writeWeights(&out, []*linear{h}); err != nil {
+		t.Fatal(err)
+	}
+	hs, err = readWeights(&out)
+	if err != nil || !hs[0].FS.Layout || !hs[0].FS.Author || !strings.HasPrefix(weightsMagic, "memepipe-sentiment/2") {
+		t.Errorf("v2 round trip: %+v, %v", hs[0].FS, err)
+	}
+}
+
+// BenchmarkScoreSpamSet scores the spam set's tweets, over half of them
+// on several lines (the layout head).
+func BenchmarkScoreSpamSet(b *testing.B) {
+	ex, err := LoadSpamTweets(shareddata.Path(b, SpamTweetsFile))
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := embedded(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m.Score(ex[i%len(ex)].Text)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "texts/s")
+}
