@@ -38,6 +38,9 @@ type member struct {
 	// balance weights classes inversely to their frequency (for macro-F1
 	// or the F1 of a minority class)
 	balance bool
+	// extra > 0 adds the head's extra rows (another data set, never
+	// evaluated) to this member's training data, each weighted extra.
+	extra float64
 }
 
 func (mb member) String() string {
@@ -48,7 +51,7 @@ func (mb member) String() string {
 		on   bool
 		name string
 	}{{fs.Words, "w1"}, {fs.Bigrams, "w2"}, {fs.Trigrams, "w3"}, {fs.CharMax > 0, fmt.Sprintf("c%d-%d", fs.CharMin, fs.CharMax)},
-		{fs.Lexicon, "lex"}, {fs.Shape, "shape"}, {fs.Promo, "promo"}, {fs.Transfer, "stance"}} {
+		{fs.Lexicon, "lex"}, {fs.Shape, "shape"}, {fs.Promo, "promo"}, {fs.Transfer, "stance"}, {fs.Embed, "emb"}} {
 		if g.on {
 			groups = append(groups, g.name)
 		}
@@ -66,6 +69,9 @@ func (mb member) String() string {
 	}
 	if mb.balance {
 		name += "bal"
+	}
+	if mb.extra > 0 {
+		name += fmt.Sprintf("+extra×%g", mb.extra)
 	}
 	return name + "[" + strings.Join(groups, "+") + "]"
 }
@@ -105,6 +111,7 @@ func (c candidate) featureSet() featureSet {
 		fs.Shape = fs.Shape || f.Shape
 		fs.Promo = fs.Promo || f.Promo
 		fs.Transfer = fs.Transfer || f.Transfer
+		fs.Embed = fs.Embed || f.Embed
 	}
 	return fs
 }
@@ -122,6 +129,7 @@ type headSpec struct {
 	metric         func(Metrics) float64
 	metricName     string
 	stance         *linear // source of the Transfer features
+	extra          []Example
 }
 
 // prepare tokenises and featurises examples for one feature set.
@@ -170,6 +178,12 @@ func (h headSpec) fit(c candidate, ex []Example) *linear {
 	weights := make([]float64, len(c))
 	for i, mb := range c {
 		data := h.prepare(mb.fs, ex, mb.balance)
+		if mb.extra > 0 {
+			for _, e := range h.prepare(mb.fs, h.extra, mb.balance) {
+				e.Weight *= mb.extra
+				data = append(data, e)
+			}
+		}
 		m := &linear{Name: h.name, Classes: h.classes, FS: mb.fs}
 		cfg := defaultTrainCfg
 		cfg.L2 = mb.l2
@@ -189,6 +203,8 @@ func (h headSpec) fit(c candidate, ex []Example) *linear {
 	}
 	out := blend(h.name, h.classes, c.featureSet(), heads, weights)
 	out.FS.DomainTag = h.domain
+	out.Recipe = c
+	out.Rows = len(ex)
 	return out
 }
 
@@ -382,21 +398,25 @@ func heads() (stance, valence, spam headSpec) {
 		stance.candidates = append(stance.candidates, candidate{{fs: nGrams, method: methodLR, l2: l2, balance: true}})
 	}
 
-	// Valence
+	// Valence: the previous head first (the paired differences are against
+	// it), then the pretrained word vectors alone, inside the LR member, and
+	// as a third member at three penalties.
 	valence = headSpec{name: "valence", classes: valenceLabels, domain: domainCrypto, folds: 5, repeats: 4,
 		metric: func(m Metrics) float64 { return m.Accuracy }, metricName: "accuracy"}
 	withStance := nGrams
 	withStance.Transfer = true
+	withEmb := withStance
+	withEmb.Embed = true
 	wb := featureSet{Bits: 18, Words: true, Bigrams: true}
+	emb := featureSet{Bits: 18, Embed: true}
 	nblr := func(fs featureSet, a, l2 float64) member { return member{fs: fs, method: methodNBLR, alpha: a, l2: l2} }
 	valence.candidates = []candidate{
-		{lr(nGrams, 3e-4)}, // the previous head
-		{lr(withStance, 1e-3)},
-		{nblr(wb, 1, 1e-3)},
-		{lr(nGrams, 1e-3), nblr(wb, 1, 1e-3)},
-		{lr(withStance, 1e-3), nblr(wb, 1, 1e-3)},
-		{lr(withStance, 3e-3), nblr(wb, 1, 1e-3)},
-		{lr(withStance, 1e-3), nblr(wb, 1, 3e-4)},
+		{lr(withStance, 1e-3), nblr(wb, 1, 3e-4)}, // the previous head
+		{lr(emb, 3e-5)},
+		{lr(withEmb, 1e-3), nblr(wb, 1, 3e-4)},
+		{lr(withStance, 1e-3), nblr(wb, 1, 3e-4), lr(emb, 1e-5)},
+		{lr(withStance, 1e-3), nblr(wb, 1, 3e-4), lr(emb, 3e-5)},
+		{lr(withStance, 1e-3), nblr(wb, 1, 3e-4), lr(emb, 1e-4)},
 	}
 
 	// Spam
@@ -425,8 +445,9 @@ func heads() (stance, valence, spam headSpec) {
 // HeadReport is how one head was chosen and how it does on held-out rows.
 type HeadReport struct {
 	Dataset    string
-	Train      int // rows the final head was fitted on (train+dev)
+	Train      int // rows the evaluated head was fitted on (train+dev)
 	Test       int // held-out rows
+	Shipped    int // rows the shipped head was fitted on
 	Dropped    int // near-duplicate rows removed before splitting
 	Metric     string
 	Candidates []CandidateResult // every candidate's selection score
@@ -444,9 +465,14 @@ type Report struct {
 	Stance, Valence, Spam HeadReport
 }
 
-// Train fits the three heads on the labelled data with a fixed split seed
-// and returns the model, after a round trip through the weight format, so
-// the metrics reported are those of the weights that get embedded.
+// Train fits the three heads on the labelled data with a fixed split seed.
+// Each head is chosen and fitted on train+dev and evaluated on the test part
+// (after a round trip through the weight format, so the numbers are those
+// of stored weights). The model it returns is the one to ship: the heads
+// chosen by cross-validation (the two small sets, where every row counts)
+// are refitted with the same recipe on all their labelled rows, test part
+// included, since the real test is data nobody here has seen; the stance
+// head (9,000 tweets, chosen on dev) ships as evaluated.
 func Train(opt TrainOptions) (*Model, *Report, error) {
 	log := opt.Log
 	if log == nil {
@@ -458,38 +484,76 @@ func Train(opt TrainOptions) (*Model, *Report, error) {
 	}
 	hs, hv, hp := heads()
 	rep := &Report{Seed: opt.Seed}
-	var fitted []*linear
-	for _, job := range []struct {
+	type job struct {
 		h   *headSpec
 		ds  Dataset
 		out *HeadReport
-	}{{&hs, fin, &rep.Stance}, {&hv, cry, &rep.Valence}, {&hp, spamDS, &rep.Spam}} {
+	}
+	jobs := []job{{&hs, fin, &rep.Stance}, {&hv, cry, &rep.Valence}, {&hp, spamDS, &rep.Spam}}
+	var fitted []*linear
+	for _, j := range jobs {
 		t0 := time.Now()
-		if job.h.name == "valence" {
+		if j.h.name == "valence" {
 			// the transfer features read the stance head as it will be stored
-			job.h.stance = quantised(fitted[0])
+			j.h.stance = quantised(fitted[0])
 		}
-		fmt.Fprintf(log, "training %s on %s: %d train, %d dev, %d test\n", job.h.name, job.ds.Name, len(job.ds.Train), len(job.ds.Dev), len(job.ds.Test))
-		m, results, best := job.h.choose(job.ds, log)
-		fmt.Fprintf(log, "  %s: chose %s in %s\n", job.h.name, results[best].Name, elapsed(t0))
-		*job.out = HeadReport{Dataset: job.ds.Name, Train: len(job.ds.Train) + len(job.ds.Dev), Test: len(job.ds.Test),
-			Dropped: job.ds.Dropped, Metric: job.h.metricName, Candidates: results, Chosen: best}
+		fmt.Fprintf(log, "training %s on %s: %d train, %d dev, %d test\n", j.h.name, j.ds.Name, len(j.ds.Train), len(j.ds.Dev), len(j.ds.Test))
+		m, results, best := j.h.choose(j.ds, log)
+		fmt.Fprintf(log, "  %s: chose %s in %s\n", j.h.name, results[best].Name, elapsed(t0))
+		*j.out = HeadReport{Dataset: j.ds.Name, Train: len(j.ds.Train) + len(j.ds.Dev), Test: len(j.ds.Test),
+			Shipped: len(j.ds.Train) + len(j.ds.Dev), Dropped: j.ds.Dropped, Metric: j.h.metricName, Candidates: results, Chosen: best}
 		fitted = append(fitted, m)
 	}
-	var buf bytes.Buffer
-	if err := writeWeights(&buf, fitted); err != nil {
-		return nil, nil, err
-	}
-	model, err := LoadModel(&buf)
+	evaluated, err := roundTrip(fitted)
 	if err != nil || opt.SelectOnly {
-		return model, rep, err
+		return evaluated, rep, err
 	}
-	rep.Stance.Model = model.EvaluateStance(fin.Test)
+	rep.Stance.Model = evaluated.EvaluateStance(fin.Test)
 	rep.Stance.Rules = EvaluateRules(fin.Test, false)
-	rep.Valence.Model = model.EvaluateValence(cry.Test)
+	rep.Valence.Model = evaluated.EvaluateValence(cry.Test)
 	rep.Valence.Rules = EvaluateRules(cry.Test, true)
-	rep.Spam.Model = model.EvaluateSpam(spamDS.Test)
-	return model, rep, nil
+	rep.Spam.Model = evaluated.EvaluateSpam(spamDS.Test)
+
+	shipped := append([]*linear(nil), fitted...)
+	for i, j := range jobs {
+		if j.h.folds == 0 {
+			continue
+		}
+		shipped[i] = j.h.fit(fitted[i].Recipe, j.ds.All())
+		j.out.Shipped = shipped[i].Rows
+		fmt.Fprintf(log, "refitted %s on all %d labelled rows\n", j.h.name, shipped[i].Rows)
+	}
+	model, err := roundTrip(shipped)
+	return model, rep, err
+}
+
+// refitSmallHeads refits the small heads of m (valence and spam) with their
+// stored recipes, on train+dev (the evaluated heads, all=false) or on all
+// labelled rows (the shipped heads), reading the data in dataDir with seed.
+// The stance head is m's own.
+func (m *Model) refitSmallHeads(dataDir string, seed uint64, all bool) (*Model, error) {
+	_, cry, spamDS, err := Datasets(dataDir, seed)
+	if err != nil {
+		return nil, err
+	}
+	_, hv, hp := heads()
+	hv.stance = m.stance
+	rows := func(ds Dataset) []Example {
+		if all {
+			return ds.All()
+		}
+		return append(append([]Example(nil), ds.Train...), ds.Dev...)
+	}
+	return roundTrip([]*linear{m.stance, hv.fit(m.valence.Recipe, rows(cry)), hp.fit(m.spam.Recipe, rows(spamDS))})
+}
+
+// roundTrip is the model of heads after writing and reading them back.
+func roundTrip(heads []*linear) (*Model, error) {
+	var buf bytes.Buffer
+	if err := writeWeights(&buf, heads); err != nil {
+		return nil, err
+	}
+	return LoadModel(&buf)
 }
 
 // quantised is h after a round trip through the weight format.

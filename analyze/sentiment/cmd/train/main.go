@@ -1,7 +1,8 @@
 // Command train fits the sentiment model on the labelled data in
-// ../shared/data/sentiment, writes the weights that analyze/sentiment
-// embeds, and prints the held-out evaluation next to the rule scorer and
-// VADER on the same rows.
+// ../shared/data/sentiment, prints the held-out evaluation (heads fitted on
+// train+dev) next to the rule scorer and VADER on the same rows, and writes
+// the weights that analyze/sentiment embeds: the valence and spam heads
+// refitted with the chosen recipe on all their labelled rows.
 //
 //	go run ./analyze/sentiment/cmd/train [-seed N] [-out FILE] [-data DIR]
 //
@@ -98,7 +99,10 @@ func run() error {
 	fmt.Printf("  95%% Wilson interval of the model's test accuracy: %s\n\n", wilson(rep.Valence.Model))
 	fmt.Printf("spam (crypto cashtag tweets), n=%d (%d duplicates and bot-template near-duplicates dropped before splitting)\n", rep.Spam.Test, rep.Spam.Dropped)
 	fmt.Printf("  model  %v  precision[spam]=%.3f recall[spam]=%.3f\n", rep.Spam.Model, rep.Spam.Model.Precision["spam"], rep.Spam.Model.Recall["spam"])
-	fmt.Printf("  (model: %s)\n", rep.Spam.Selected())
+	fmt.Printf("  (model: %s)\n\n", rep.Spam.Selected())
+	fmt.Printf("shipped weights: stance fitted on %d rows (as evaluated); valence refitted on all %d labelled rows, spam on all %d\n",
+		rep.Stance.Shipped, rep.Valence.Shipped, rep.Spam.Shipped)
+	fmt.Printf("(the numbers above are those of the heads fitted on train+dev; the shipped valence and spam heads have seen the test rows)\n")
 	return nil
 }
 
