@@ -38,9 +38,6 @@ type member struct {
 	// balance weights classes inversely to their frequency (for macro-F1
 	// or the F1 of a minority class)
 	balance bool
-	// extra > 0 adds the head's extra rows (another data set, never
-	// evaluated) to this member's training data, each weighted extra.
-	extra float64
 }
 
 func (mb member) String() string {
@@ -69,9 +66,6 @@ func (mb member) String() string {
 	}
 	if mb.balance {
 		name += "bal"
-	}
-	if mb.extra > 0 {
-		name += fmt.Sprintf("+extra×%g", mb.extra)
 	}
 	return name + "[" + strings.Join(groups, "+") + "]"
 }
@@ -129,7 +123,6 @@ type headSpec struct {
 	metric         func(Metrics) float64
 	metricName     string
 	stance         *linear // source of the Transfer features
-	extra          []Example
 }
 
 // prepare tokenises and featurises examples for one feature set.
@@ -178,12 +171,6 @@ func (h headSpec) fit(c candidate, ex []Example) *linear {
 	weights := make([]float64, len(c))
 	for i, mb := range c {
 		data := h.prepare(mb.fs, ex, mb.balance)
-		if mb.extra > 0 {
-			for _, e := range h.prepare(mb.fs, h.extra, mb.balance) {
-				e.Weight *= mb.extra
-				data = append(data, e)
-			}
-		}
 		m := &linear{Name: h.name, Classes: h.classes, FS: mb.fs}
 		cfg := defaultTrainCfg
 		cfg.L2 = mb.l2

@@ -18,7 +18,7 @@ import (
 //	          feature set (bits, flags low, flags high, charMin, charMax, domainTag),
 //	          recipe: uvarint rows fitted on, uvarint members, per member
 //	          method byte, feature set, balance byte, float64 l2, alpha,
-//	          weight, extra,
+//	          weight,
 //	          float32 scale, uvarint nonzero rows,
 //	          per row: uvarint bucket delta, K zigzag varints (weight/scale)
 //
@@ -102,7 +102,7 @@ func writeWeights(w io.Writer, heads []*linear) error {
 				bal = 1
 			}
 			b = append(b, bal)
-			for _, v := range []float64{mb.l2, mb.alpha, mb.weight, mb.extra} {
+			for _, v := range []float64{mb.l2, mb.alpha, mb.weight} {
 				b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
 			}
 		}
@@ -269,7 +269,7 @@ func readRecipe(br *bufio.Reader) (candidate, int, error) {
 		}
 		c[i].balance = bal != 0
 		var fb [8]byte
-		for _, v := range []*float64{&c[i].l2, &c[i].alpha, &c[i].weight, &c[i].extra} {
+		for _, v := range []*float64{&c[i].l2, &c[i].alpha, &c[i].weight} {
 			if _, err := io.ReadFull(br, fb[:]); err != nil {
 				return nil, 0, err
 			}
