@@ -9,12 +9,38 @@ import (
 	"strings"
 )
 
-// Output columns ScoreCSV adds (or overwrites, if the input has them).
-var scoreColumns = []string{"label", "compound", "spam_score"}
+// CSVColumns are the columns ScoreCSV adds (or overwrites, if the input
+// has them), in this order; CSVValues gives a score's values for them.
+var CSVColumns = []string{"label", "compound", "spam_score", "valence"}
+
+// Reading selects which head fills the label and compound columns.
+type Reading uint8
+
+const (
+	// ReadStance: label is the market stance (positive = bullish, negative
+	// = bearish, neutral), compound P(bullish) − P(bearish). The default,
+	// and what the aggregates count.
+	ReadStance Reading = iota
+	// ReadValence: label is the feeling, positive or negative (positive
+	// when Valence >= 0), compound the Valence. For binary positive/negative
+	// data such as the crypto comments, where the stance head says
+	// "neutral" for most texts (no market call in them).
+	ReadValence
+)
+
+// CSVValues returns the score's values for CSVColumns.
+func (s Score) CSVValues(r Reading) []string {
+	label, compound := s.Label, s.Compound
+	if r == ReadValence {
+		label, compound = s.ValenceLabel(), s.Valence
+	}
+	return []string{string(label), strconv.FormatFloat(compound, 'f', 4, 64),
+		strconv.FormatFloat(s.SpamScore, 'f', 4, 64), strconv.FormatFloat(s.Valence, 'f', 4, 64)}
+}
 
 // ScoreCSV reads CSV rows from in, scores the text in column textCol with
-// the embedded model, and writes the rows to out with label, compound and
-// spam_score columns added. Quoted fields with commas and newlines are
+// the embedded model, and writes the rows to out with the CSVColumns added
+// (label and compound from the stance head). Quoted fields with commas and newlines are
 // handled; a UTF-8 byte-order mark before the header is ignored. A missing
 // text column or a malformed record is an error naming the record.
 func ScoreCSV(in io.Reader, out io.Writer, textCol string) error {
@@ -47,8 +73,8 @@ func (m *Model) ScoreCSV(in io.Reader, out io.Writer, textCol string) error {
 	// Overwrite columns that are already there (re-scoring a scored file),
 	// append the others.
 	outHeader := append([]string(nil), header...)
-	pos := make([]int, len(scoreColumns))
-	for i, c := range scoreColumns {
+	pos := make([]int, len(CSVColumns))
+	for i, c := range CSVColumns {
 		pos[i] = indexOf(header, c)
 		if pos[i] < 0 {
 			pos[i] = len(outHeader)
@@ -68,11 +94,10 @@ func (m *Model) ScoreCSV(in io.Reader, out io.Writer, textCol string) error {
 		if err != nil {
 			return fmt.Errorf("sentiment: reading CSV: %w", err)
 		}
-		s := m.Score(rec[ti])
 		copy(row, rec)
-		row[pos[0]] = string(s.Label)
-		row[pos[1]] = strconv.FormatFloat(s.Compound, 'f', 4, 64)
-		row[pos[2]] = strconv.FormatFloat(s.SpamScore, 'f', 4, 64)
+		for i, v := range m.Score(rec[ti]).CSVValues(ReadStance) {
+			row[pos[i]] = v
+		}
 		if err := w.Write(row); err != nil {
 			return fmt.Errorf("sentiment: writing CSV: %w", err)
 		}

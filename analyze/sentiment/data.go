@@ -33,6 +33,11 @@ type Dataset struct {
 	Dropped          int // duplicate and near-duplicate rows removed before splitting
 }
 
+// All is every labelled row: train, dev and test.
+func (d Dataset) All() []Example {
+	return append(append(append([]Example(nil), d.Train...), d.Dev...), d.Test...)
+}
+
 // Split fractions: 60% train, 20% dev (model selection), 20% test (reported).
 const trainFrac, devFrac = 0.6, 0.2
 

@@ -29,6 +29,7 @@ type featureSet struct {
 	Transfer  bool  // the stance head's reading of the text (set by the caller in extractor.stance)
 	Layout    bool  // line structure of the raw text (set by the caller in extractor.text)
 	Author    bool  // the author's follower and friend counts, or their absence (set by the caller in extractor.author)
+	Embed     bool  // the mean pretrained word vector of the text (wordvec.go)
 }
 
 // namespaces of hashed features
@@ -39,6 +40,7 @@ const (
 	nsChar
 	nsDense
 	nsTrigram
+	nsEmbed
 )
 
 const fnvOffset, fnvPrime = 14695981039346656037, 1099511628211
@@ -73,10 +75,28 @@ type extractor struct {
 	author *Author
 	// text is the raw text being extracted, read when fs.Layout is on.
 	text string
+
+	wv     *WordVectors // when fs.Embed
+	vec    []float32    // the text's vector
+	embKey []uint32     // bucket of each dimension
 }
 
 func newExtractor(fs featureSet) *extractor {
-	return &extractor{fs: fs, mask: uint32(1)<<fs.Bits - 1}
+	x := &extractor{fs: fs, mask: uint32(1)<<fs.Bits - 1}
+	if fs.Embed {
+		wv, err := wordVectors()
+		if err != nil {
+			panic(err) // LoadModel has decoded them already; tests check the file
+		}
+		x.wv = wv
+		x.vec = make([]float32, wv.dims)
+		x.embKey = make([]uint32, wv.dims)
+		for d := range x.embKey {
+			h := hashByte(hashByte(hashByte(fnvOffset, nsEmbed), byte(d)), byte(d>>8))
+			x.embKey[d] = uint32(h^(h>>32)) & x.mask
+		}
+	}
+	return x
 }
 
 func (x *extractor) add(h uint64, v float32) {
@@ -231,6 +251,9 @@ func (x *extractor) extract(toks []token, tr *ruleTrace) []feature {
 	if x.fs.Promo {
 		x.promo(toks)
 	}
+	if x.fs.Embed {
+		x.embed()
+	}
 	if x.fs.Transfer {
 		// Transfer from the financial-tweet stance head: what a model of
 		// market stance, fitted on 9,000 tweets, makes of the text.
@@ -283,4 +306,36 @@ func compact(f []feature) []feature {
 		out = append(out, ft)
 	}
 	return out
+}
+
+// embed adds the mean pretrained vector of the text's words, scaled to unit
+// length: a dense summary of what the words mean, for words the labelled
+// data never showed.
+func (x *extractor) embed() {
+	for d := range x.vec {
+		x.vec[d] = 0
+	}
+	found := false
+	for _, w := range x.words {
+		// a negated word ("!good") counts as the word: flipping its vector
+		// measured worse (CV), the n-gram groups carry the negation
+		if len(w) > 1 && w[0] == '!' {
+			w = w[1:]
+		}
+		found = x.wv.addTo(x.vec, w, 1) || found
+	}
+	if !found {
+		return
+	}
+	ss := 0.0
+	for _, v := range x.vec {
+		ss += float64(v) * float64(v)
+	}
+	if ss == 0 {
+		return
+	}
+	inv := float32(1 / math.Sqrt(ss))
+	for d, v := range x.vec {
+		x.feats = append(x.feats, feature{Idx: x.embKey[d], Val: v * inv})
+	}
 }

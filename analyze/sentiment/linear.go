@@ -11,6 +11,11 @@ type linear struct {
 	Classes []string // class names, in weight order
 	FS      featureSet
 	W       []float32 // 2^FS.Bits * len(Classes)
+
+	// how the head was made (stored with the weights): its ensemble
+	// members and the number of labelled rows it was fitted on
+	Recipe candidate
+	Rows   int
 }
 
 // probs writes the class probabilities of features f into p (len K).

@@ -23,8 +23,8 @@ const WeightsFileName = "weights.bin.gz"
 //
 //   - stance: bullish / bearish / neutral, trained on financial tweets; it
 //     gives Score.Label and Score.Compound, the market reading of a post.
-//   - valence: positive / negative feeling, trained on crypto comments
-//     (with financial tweets as extra, domain-tagged data); Score.Valence.
+//   - valence: positive / negative feeling, trained on crypto comments,
+//     with pretrained word vectors (wordvec.go); Score.Valence.
 //   - spam: promotional spam and bot text, trained on crypto cashtag tweets;
 //     optionally a second spam head for texts with line breaks (bot
 //     tables), which can read the layout that a text on one line lacks.
@@ -106,6 +106,13 @@ func modelFromHeads(heads []*linear) (*Model, error) {
 	if m.spamLines != nil {
 		if err := checkClasses(m.spamLines, "ham", "spam"); err != nil {
 			return nil, err
+		}
+	}
+	for _, h := range []*linear{m.stance, m.valence, m.spam, m.spamLines} {
+		if h != nil && h.FS.Embed {
+			if _, err := wordVectors(); err != nil { // decoded once, before any extractor needs them
+				return nil, err
+			}
 		}
 	}
 	m.pool.New = func() any {

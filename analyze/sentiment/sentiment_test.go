@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -118,9 +119,13 @@ func TestModelCases(t *testing.T) {
 	}
 }
 
-// TestHeldOutMetrics is a regression guard: the embedded weights must
-// reproduce the held-out numbers in docs/ANALYTICS.md (printed by
-// `go run ./analyze/sentiment/cmd/train`).
+// TestHeldOutMetrics is a regression guard for docs/ANALYTICS.md (the
+// numbers `go run ./analyze/sentiment/cmd/train` prints). The shipped
+// valence and spam heads were refitted on all labelled rows, so the test
+// part says nothing about them; instead it checks that they are exactly
+// their stored recipe refitted on all rows, and that the same recipe fitted
+// on train+dev (the evaluated heads, refitted here from the data) gives the
+// documented test numbers. The stance head ships as evaluated.
 func TestHeldOutMetrics(t *testing.T) {
 	shareddata.Path(t, FinancialTweetsFile)
 	dir, _ := shareddata.Dir()
@@ -135,6 +140,26 @@ func TestHeldOutMetrics(t *testing.T) {
 		t.Errorf("dropped as duplicates: %d crypto comments, %d spam rows; want 6 and 0", cry.Dropped, spam.Dropped)
 	}
 	m := embedded(t)
+	if m.stance.Rows != len(fin.Train)+len(fin.Dev) || m.valence.Rows != len(cry.All()) || m.spam.Rows != len(spam.All()) {
+		t.Errorf("heads fitted on %d/%d/%d rows, want %d (train+dev), %d and %d (all)", m.stance.Rows, m.valence.Rows, m.spam.Rows,
+			len(fin.Train)+len(fin.Dev), len(cry.All()), len(spam.All()))
+	}
+	shipped, err := m.refitSmallHeads(dir, DefaultSeed, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if (m.spamLines == nil) != (shipped.spamLines == nil) {
+		t.Fatalf("spam-lines head: embedded %v, refitted %v", m.spamLines != nil, shipped.spamLines != nil)
+	}
+	for _, h := range [][2]*linear{{m.valence, shipped.valence}, {m.spam, shipped.spam}, {m.spamLines, shipped.spamLines}} {
+		if h[0] == nil {
+			continue
+		}
+		if !slices.Equal(h[0].W, h[1].W) || h[0].FS != h[1].FS {
+			t.Errorf("%s: the shipped weights are not their recipe %s refitted on all rows", h[0].Name, h[0].Recipe)
+		}
+	}
+
 	const tol = 0.005
 	check := func(name string, got, want float64) {
 		t.Helper()
@@ -145,9 +170,13 @@ func TestHeldOutMetrics(t *testing.T) {
 	st := m.EvaluateStance(fin.Test)
 	check("financial tweets macro-F1", st.MacroF1, 0.756)
 	check("financial tweets accuracy", st.Accuracy, 0.804)
-	va := m.EvaluateValence(cry.Test)
-	check("crypto comments accuracy", va.Accuracy, 0.745)
-	sp := m.EvaluateSpam(spam.Test)
+	evaluated, err := m.refitSmallHeads(dir, DefaultSeed, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	va := evaluated.EvaluateValence(cry.Test)
+	check("crypto comments accuracy", va.Accuracy, wantValenceTest)
+	sp := evaluated.EvaluateSpam(spam.Test)
 	check("spam F1 (test rows)", sp.F1["spam"], 0.911)
 	check("spam precision (test rows)", sp.Precision["spam"], 0.947)
 	check("spam recall (test rows)", sp.Recall["spam"], 0.878)
@@ -155,6 +184,56 @@ func TestHeldOutMetrics(t *testing.T) {
 	check("rules financial macro-F1", ru.MacroF1, 0.557)
 	rc := EvaluateRules(cry.Test, true)
 	check("rules crypto accuracy", rc.Accuracy, 0.582)
+}
+
+// the valence head's test accuracy in docs/ANALYTICS.md
+const wantValenceTest = 0.782
+
+func TestWordVectors(t *testing.T) {
+	v, err := defaultWordVectors()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Len() != WordVectorsWords || v.dims != 100 {
+		t.Fatalf("%d words × %d dims, want %d × 100", v.Len(), v.dims, WordVectorsWords)
+	}
+	vec := func(w string) []float32 {
+		acc := make([]float32, v.dims)
+		if !v.addTo(acc, w, 1) {
+			t.Fatalf("%q has no vector", w)
+		}
+		return acc
+	}
+	cos := func(a, b []float32) float64 {
+		var ab, aa, bb float64
+		for i := range a {
+			ab += float64(a[i] * b[i])
+			aa += float64(a[i] * a[i])
+			bb += float64(b[i] * b[i])
+		}
+		return ab / math.Sqrt(aa*bb)
+	}
+	// meaning survives the int8 quantisation
+	if g, b := cos(vec("excellent"), vec("superb")), cos(vec("excellent"), vec("tuesday")); g < 0.6 || g < b+0.3 {
+		t.Errorf("cos(excellent, superb) = %.2f, cos(excellent, tuesday) = %.2f", g, b)
+	}
+	// contractions GloVe splits: "don't" = ("do" + "not")/2, "it's" = "it"
+	dont, do, not := vec("don't"), vec("do"), vec("not")
+	for i := range dont {
+		if math.Abs(float64(dont[i]-(do[i]+not[i])/2)) > 1e-6 {
+			t.Fatalf("don't[%d] = %f, want %f", i, dont[i], (do[i]+not[i])/2)
+		}
+	}
+	if !slices.Equal(vec("it's"), vec("it")) || v.addTo(make([]float32, v.dims), "qwzxv", 1) {
+		t.Error("it's is not it, or a made-up word has a vector")
+	}
+	var buf bytes.Buffer
+	if err := v.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(buf.Bytes(), wordVectorsFile) {
+		t.Error("writing the vectors back does not reproduce the embedded file")
+	}
 }
 
 func TestWeightsRoundTrip(t *testing.T) {
@@ -199,7 +278,7 @@ func TestScoreCSVRealFile(t *testing.T) {
 	if len(outRows) != len(inRows) || len(outRows) != 280 {
 		t.Fatalf("%d output rows, want %d (279 comments + header)", len(outRows), len(inRows))
 	}
-	if got := strings.Join(outRows[0], ","); got != "Comment Text,Sentiment,URL,label,compound,spam_score" {
+	if got := strings.Join(outRows[0], ","); got != "Comment Text,Sentiment,URL,label,compound,spam_score,valence" {
 		t.Fatalf("header %q", got)
 	}
 	m := embedded(t)
@@ -213,13 +292,27 @@ func TestScoreCSVRealFile(t *testing.T) {
 			t.Fatalf("row %d: compound %q spam_score %q", i+1, r[4], r[5])
 		}
 		want := m.Score(r[0])
-		if r[3] != string(want.Label) || r[4] != strconv.FormatFloat(want.Compound, 'f', 4, 64) {
-			t.Fatalf("row %d: %v, want label %s compound %.4f", i+1, r[3:], want.Label, want.Compound)
+		if r[3] != string(want.Label) || r[4] != strconv.FormatFloat(want.Compound, 'f', 4, 64) || r[6] != strconv.FormatFloat(want.Valence, 'f', 4, 64) {
+			t.Fatalf("row %d: %v, want label %s compound %.4f valence %.4f", i+1, r[3:], want.Label, want.Compound, want.Valence)
 		}
 	}
 	// the second comment is a quoted field with newlines inside
 	if !strings.Contains(outRows[2][0], "\n") {
 		t.Errorf("multi-line field lost its newline: %q", outRows[2][0])
+	}
+}
+
+func TestCSVValuesReading(t *testing.T) {
+	s := Score{Label: Neutral, Compound: 0.01, Valence: -0.25, SpamScore: 0.5}
+	if got := strings.Join(s.CSVValues(ReadStance), ","); got != "neutral,0.0100,0.5000,-0.2500" {
+		t.Errorf("stance reading %q", got)
+	}
+	if got := strings.Join(s.CSVValues(ReadValence), ","); got != "negative,-0.2500,0.5000,-0.2500" {
+		t.Errorf("valence reading %q", got)
+	}
+	s.Valence = 0 // the binary cut: positive when valence >= 0
+	if got := s.CSVValues(ReadValence)[0]; got != "positive" {
+		t.Errorf("valence 0 reads %q, want positive", got)
 	}
 }
 
@@ -234,7 +327,7 @@ func TestScoreCSVColumns(t *testing.T) {
 		t.Fatal(err)
 	}
 	// an existing label column is overwritten, not duplicated
-	if got := strings.Join(rows[0], ","); got != "id,text,label,compound,spam_score" {
+	if got := strings.Join(rows[0], ","); got != "id,text,label,compound,spam_score,valence" {
 		t.Fatalf("header %q", got)
 	}
 	if rows[1][2] != "negative" || rows[2][2] != "positive" {

@@ -48,7 +48,7 @@ func (mb member) String() string {
 		on   bool
 		name string
 	}{{fs.Words, "w1"}, {fs.Bigrams, "w2"}, {fs.Trigrams, "w3"}, {fs.CharMax > 0, fmt.Sprintf("c%d-%d", fs.CharMin, fs.CharMax)},
-		{fs.Lexicon, "lex"}, {fs.Shape, "shape"}, {fs.Promo, "promo"}, {fs.Layout, "layout"}, {fs.Author, "author"}, {fs.Transfer, "stance"}} {
+		{fs.Lexicon, "lex"}, {fs.Shape, "shape"}, {fs.Promo, "promo"}, {fs.Layout, "layout"}, {fs.Author, "author"}, {fs.Transfer, "stance"}, {fs.Embed, "emb"}} {
 		if g.on {
 			groups = append(groups, g.name)
 		}
@@ -107,6 +107,7 @@ func (c candidate) featureSet() featureSet {
 		fs.Layout = fs.Layout || f.Layout
 		fs.Author = fs.Author || f.Author
 		fs.Transfer = fs.Transfer || f.Transfer
+		fs.Embed = fs.Embed || f.Embed
 	}
 	return fs
 }
@@ -206,6 +207,8 @@ func (h headSpec) fitRows(c candidate, rows []row) *linear {
 	}
 	out := blend(h.name, h.classes, c.featureSet(), heads, weights)
 	out.FS.DomainTag = h.domain
+	out.Recipe = c
+	out.Rows = len(rows)
 	return out
 }
 
@@ -399,21 +402,25 @@ func heads() (stance, valence, spam headSpec) {
 		stance.candidates = append(stance.candidates, candidate{{fs: nGrams, method: methodLR, l2: l2, balance: true}})
 	}
 
-	// Valence
+	// Valence: the previous head first (the paired differences are against
+	// it), then the pretrained word vectors alone, inside the LR member, and
+	// as a third member at three penalties.
 	valence = headSpec{name: "valence", classes: valenceLabels, domain: domainCrypto, folds: 5, repeats: 4,
 		metric: func(m Metrics) float64 { return m.Accuracy }, metricName: "accuracy"}
 	withStance := nGrams
 	withStance.Transfer = true
+	withEmb := withStance
+	withEmb.Embed = true
 	wb := featureSet{Bits: 18, Words: true, Bigrams: true}
+	emb := featureSet{Bits: 18, Embed: true}
 	nblr := func(fs featureSet, a, l2 float64) member { return member{fs: fs, method: methodNBLR, alpha: a, l2: l2} }
 	valence.candidates = []candidate{
-		{lr(nGrams, 3e-4)}, // the previous head
-		{lr(withStance, 1e-3)},
-		{nblr(wb, 1, 1e-3)},
-		{lr(nGrams, 1e-3), nblr(wb, 1, 1e-3)},
-		{lr(withStance, 1e-3), nblr(wb, 1, 1e-3)},
-		{lr(withStance, 3e-3), nblr(wb, 1, 1e-3)},
-		{lr(withStance, 1e-3), nblr(wb, 1, 3e-4)},
+		{lr(withStance, 1e-3), nblr(wb, 1, 3e-4)}, // the previous head
+		{lr(emb, 3e-5)},
+		{lr(withEmb, 1e-3), nblr(wb, 1, 3e-4)},
+		{lr(withStance, 1e-3), nblr(wb, 1, 3e-4), lr(emb, 1e-5)},
+		{lr(withStance, 1e-3), nblr(wb, 1, 3e-4), lr(emb, 3e-5)},
+		{lr(withStance, 1e-3), nblr(wb, 1, 3e-4), lr(emb, 1e-4)},
 	}
 
 	// Spam: the candidates and both protocols are in spamselect.go.
@@ -425,8 +432,9 @@ func heads() (stance, valence, spam headSpec) {
 // HeadReport is how one head was chosen and how it does on held-out rows.
 type HeadReport struct {
 	Dataset    string
-	Train      int // rows the final head was fitted on (train+dev)
+	Train      int // rows the evaluated head was fitted on (train+dev)
 	Test       int // held-out rows
+	Shipped    int // rows the shipped head was fitted on
 	Dropped    int // near-duplicate rows removed before splitting
 	Metric     string
 	Candidates []CandidateResult // every candidate's selection score
@@ -445,9 +453,14 @@ type Report struct {
 	SpamDetail            *SpamReport // both protocols, the baseline
 }
 
-// Train fits the three heads on the labelled data with a fixed split seed
-// and returns the model, after a round trip through the weight format, so
-// the metrics reported are those of the weights that get embedded.
+// Train fits the three heads on the labelled data with a fixed split seed.
+// Each head is chosen and fitted on train+dev and evaluated on the test part
+// (after a round trip through the weight format, so the numbers are those
+// of stored weights). The model it returns is the one to ship: the heads
+// chosen by cross-validation (the two small sets, where every row counts)
+// are refitted with the same recipe on all their labelled rows, test part
+// included, since the real test is data nobody here has seen; the stance
+// head (9,000 tweets, chosen on dev) ships as evaluated.
 func Train(opt TrainOptions) (*Model, *Report, error) {
 	log := opt.Log
 	if log == nil {
@@ -464,21 +477,21 @@ func Train(opt TrainOptions) (*Model, *Report, error) {
 	hs, hv, hp := heads()
 	rep := &Report{Seed: opt.Seed}
 	var fitted []*linear
-	for _, job := range []struct {
+	for _, j := range []struct {
 		h   *headSpec
 		ds  Dataset
 		out *HeadReport
 	}{{&hs, fin, &rep.Stance}, {&hv, cry, &rep.Valence}} {
 		t0 := time.Now()
-		if job.h.name == "valence" {
+		if j.h.name == "valence" {
 			// the transfer features read the stance head as it will be stored
-			job.h.stance = quantised(fitted[0])
+			j.h.stance = quantised(fitted[0])
 		}
-		fmt.Fprintf(log, "training %s on %s: %d train, %d dev, %d test\n", job.h.name, job.ds.Name, len(job.ds.Train), len(job.ds.Dev), len(job.ds.Test))
-		m, results, best := job.h.choose(job.ds, log)
-		fmt.Fprintf(log, "  %s: chose %s in %s\n", job.h.name, results[best].Name, elapsed(t0))
-		*job.out = HeadReport{Dataset: job.ds.Name, Train: len(job.ds.Train) + len(job.ds.Dev), Test: len(job.ds.Test),
-			Dropped: job.ds.Dropped, Metric: job.h.metricName, Candidates: results, Chosen: best}
+		fmt.Fprintf(log, "training %s on %s: %d train, %d dev, %d test\n", j.h.name, j.ds.Name, len(j.ds.Train), len(j.ds.Dev), len(j.ds.Test))
+		m, results, best := j.h.choose(j.ds, log)
+		fmt.Fprintf(log, "  %s: chose %s in %s\n", j.h.name, results[best].Name, elapsed(t0))
+		*j.out = HeadReport{Dataset: j.ds.Name, Train: len(j.ds.Train) + len(j.ds.Dev), Test: len(j.ds.Test),
+			Shipped: len(j.ds.Train) + len(j.ds.Dev), Dropped: j.ds.Dropped, Metric: j.h.metricName, Candidates: results, Chosen: best}
 		fitted = append(fitted, m)
 	}
 	t0 := time.Now()
@@ -488,29 +501,80 @@ func Train(opt TrainOptions) (*Model, *Report, error) {
 	spamText, spamLines, spamRep := hp.chooseSpam(spamData, hp.folds, hp.repeats, log)
 	fmt.Fprintf(log, "  spam: chose %s in %s\n", spamRep.Candidates[spamRep.Chosen].Name, elapsed(t0))
 	rep.SpamDetail = spamRep
-	rep.Spam = HeadReport{Dataset: spamDS.Name, Train: spamRep.RowsTrain, Test: spamRep.RowsTest, Metric: hp.metricName, Chosen: spamRep.Chosen}
+	rep.Spam = HeadReport{Dataset: spamDS.Name, Train: spamRep.RowsTrain, Test: spamRep.RowsTest, Shipped: spamRep.RowsTrain,
+		Metric: hp.metricName, Chosen: spamRep.Chosen}
 	for _, c := range spamRep.Candidates {
 		rep.Spam.Candidates = append(rep.Spam.Candidates, c.Rows)
 	}
-	fitted = append(fitted, spamText)
-	if spamLines != nil {
-		fitted = append(fitted, spamLines)
+	evaluated, err := roundTrip(append(fitted, nonNil(spamText, spamLines)...))
+	if err != nil || opt.SelectOnly {
+		return evaluated, rep, err
 	}
-	var buf bytes.Buffer
-	if err := writeWeights(&buf, fitted); err != nil {
+	rep.Stance.Model = evaluated.EvaluateStance(fin.Test)
+	rep.Stance.Rules = EvaluateRules(fin.Test, false)
+	rep.Valence.Model = evaluated.EvaluateValence(cry.Test)
+	rep.Valence.Rules = EvaluateRules(cry.Test, true)
+	rep.Spam.Model = evaluated.EvaluateSpam(spamDS.Test)
+	hp.testSpam(spamData, evaluated, spamRep)
+
+	// The shipped model: the small heads refitted on all labelled rows.
+	shipped, err := evaluated.refitSmallHeads(opt.DataDir, opt.Seed, true)
+	if err != nil {
 		return nil, nil, err
 	}
-	model, err := LoadModel(&buf)
-	if err != nil || opt.SelectOnly {
-		return model, rep, err
+	rep.Valence.Shipped, rep.Spam.Shipped = shipped.valence.Rows, shipped.spam.Rows
+	fmt.Fprintf(log, "refitted valence on all %d labelled rows, spam on all %d\n", rep.Valence.Shipped, rep.Spam.Shipped)
+	return shipped, rep, nil
+}
+
+// refitSmallHeads refits the small heads of m (valence and the spam heads)
+// with their stored recipes, on the rows they were evaluated with (all =
+// false: train+dev; for spam the training part of the by-row protocol) or
+// on all labelled rows (the shipped heads), reading the data in dataDir
+// with seed. The stance head is m's own.
+func (m *Model) refitSmallHeads(dataDir string, seed uint64, all bool) (*Model, error) {
+	_, cry, _, err := Datasets(dataDir, seed)
+	if err != nil {
+		return nil, err
 	}
-	rep.Stance.Model = model.EvaluateStance(fin.Test)
-	rep.Stance.Rules = EvaluateRules(fin.Test, false)
-	rep.Valence.Model = model.EvaluateValence(cry.Test)
-	rep.Valence.Rules = EvaluateRules(cry.Test, true)
-	rep.Spam.Model = model.EvaluateSpam(spamDS.Test)
-	hp.testSpam(spamData, model, spamRep)
-	return model, rep, nil
+	posts, err := LoadSpamPosts(filepath.Join(dataDir, SpamTweetsFile))
+	if err != nil {
+		return nil, err
+	}
+	_, hv, hp := heads()
+	hv.stance = m.stance
+	valRows := append(append([]Example(nil), cry.Train...), cry.Dev...)
+	d := newSpamData(posts, seed)
+	spamRows := d.part(byRow, false)
+	if all {
+		valRows, spamRows = cry.All(), d.all()
+	}
+	c := spamCandidate{text: m.spam.Recipe}
+	if m.spamLines != nil {
+		c.lines = m.spamLines.Recipe
+	}
+	text, lines := hp.fitSpam(c, d.trainingRows(spamRows, c.how))
+	return roundTrip(append([]*linear{m.stance, hv.fit(m.valence.Recipe, valRows)}, nonNil(text, lines)...))
+}
+
+// nonNil is the heads that are not nil.
+func nonNil(heads ...*linear) []*linear {
+	var out []*linear
+	for _, h := range heads {
+		if h != nil {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// roundTrip is the model of heads after writing and reading them back.
+func roundTrip(heads []*linear) (*Model, error) {
+	var buf bytes.Buffer
+	if err := writeWeights(&buf, heads); err != nil {
+		return nil, err
+	}
+	return LoadModel(&buf)
 }
 
 // quantised is h after a round trip through the weight format.

@@ -130,9 +130,9 @@ func TestBlendAveragesLogits(t *testing.T) {
 }
 
 func TestTrainDeterministic(t *testing.T) {
-	fs := featureSet{Bits: 12, Words: true, Bigrams: true, CharMin: 2, CharMax: 4, Shape: true, Promo: true}
+	fs := featureSet{Bits: 12, Words: true, Bigrams: true, CharMin: 2, CharMax: 4, Shape: true, Promo: true, Embed: true}
 	h, ex := toyData(fs)
-	c := candidate{{fs: fs, method: methodLR, l2: 1e-4, balance: true}, {fs: featureSet{Bits: 12, Words: true, CharMin: 2, CharMax: 4}, method: methodNBLR, alpha: 1, l2: 1e-3}}
+	c := candidate{{fs: fs, method: methodLR, l2: 1e-4, balance: true}, {fs: featureSet{Bits: 12, Words: true, CharMin: 2, CharMax: 4}, method: methodNBLR, alpha: 1, l2: 1e-3, weight: 0.4}}
 	var files [2][]byte
 	for i := range files {
 		var buf bytes.Buffer
@@ -148,8 +148,12 @@ func TestTrainDeterministic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := hs[0].FS; got.Promo != true || got.Transfer || got.CharMin != 2 || got.CharMax != 4 {
+	if got := hs[0].FS; !got.Promo || got.Transfer || !got.Embed || got.CharMin != 2 || got.CharMax != 4 {
 		t.Errorf("feature set after round trip: %+v", got)
+	}
+	// the recipe is stored with the weights, so the head can be refitted
+	if got := hs[0].Recipe; !slices.Equal(got, c) || hs[0].Rows != len(ex) {
+		t.Errorf("recipe after round trip: %v on %d rows, want %v on %d", got, hs[0].Rows, c, len(ex))
 	}
 }
 

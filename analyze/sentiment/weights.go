@@ -12,22 +12,24 @@ import (
 
 // Weight file format (gzip-compressed):
 //
-//	"memepipe-sentiment/2\n"
+//	"memepipe-sentiment/3\n"
 //	uvarint heads
 //	per head: string name, uvarint K, K strings (classes),
-//	          feature set (bits, flags, charMin, charMax, domainTag, flags2),
+//	          feature set (bits, flags low, flags high, charMin, charMax, domainTag),
+//	          recipe: uvarint rows fitted on, uvarint members, per member
+//	          method byte, feature set, balance byte, float64 l2, alpha,
+//	          weight,
 //	          float32 scale, uvarint nonzero rows,
 //	          per row: uvarint bucket delta, K zigzag varints (weight/scale)
+//
+// The recipe is how the head was made (its ensemble members and the number
+// of labelled rows), so a test can refit it and compare.
 //
 // Weights are quantised to 16 bits with one scale per head (the error is
 // below 1e-4 of the largest weight, invisible in the metrics) and only the
 // buckets that occurred in training are stored, so the file stays well under
 // a megabyte although each head addresses 2^18 buckets.
-//
-// Version 1 files (no flags2 byte) still load.
-const weightsMagic = "memepipe-sentiment/2\n"
-
-const weightsMagicV1 = "memepipe-sentiment/1\n"
+const weightsMagic = "memepipe-sentiment/3\n"
 
 const (
 	flagWords = 1 << iota
@@ -38,13 +40,41 @@ const (
 	flagDomain
 	flagPromo
 	flagTransfer
-)
-
-// flags2
-const (
-	flagLayout = 1 << iota
+	flagEmbed
+	flagLayout
 	flagAuthor
 )
+
+// appendFeatureSet and parseFeatureSet (6 bytes) are the feature set's
+// stored form.
+func appendFeatureSet(b []byte, fs featureSet) []byte {
+	var flags uint16
+	for bit, on := range map[uint16]bool{flagWords: fs.Words, flagBigrams: fs.Bigrams, flagTrigrams: fs.Trigrams, flagLexicon: fs.Lexicon,
+		flagShape: fs.Shape, flagDomain: fs.Domain, flagPromo: fs.Promo, flagTransfer: fs.Transfer, flagEmbed: fs.Embed,
+		flagLayout: fs.Layout, flagAuthor: fs.Author} {
+		if on {
+			flags |= bit
+		}
+	}
+	return append(b, fs.Bits, byte(flags), byte(flags>>8), fs.CharMin, fs.CharMax, fs.DomainTag)
+}
+
+const featureSetLen = 6
+
+func parseFeatureSet(b []byte) (featureSet, error) {
+	if b[0] < 8 || b[0] > 24 {
+		return featureSet{}, fmt.Errorf("%d hash bits is out of range", b[0])
+	}
+	f := uint16(b[1]) | uint16(b[2])<<8
+	if f >= flagAuthor<<1 {
+		return featureSet{}, fmt.Errorf("unknown feature flags %#x", f)
+	}
+	return featureSet{Bits: b[0], Words: f&flagWords != 0, Bigrams: f&flagBigrams != 0, Trigrams: f&flagTrigrams != 0,
+		Lexicon: f&flagLexicon != 0, Shape: f&flagShape != 0, Domain: f&flagDomain != 0,
+		Promo: f&flagPromo != 0, Transfer: f&flagTransfer != 0, Embed: f&flagEmbed != 0,
+		Layout: f&flagLayout != 0, Author: f&flagAuthor != 0,
+		CharMin: b[3], CharMax: b[4], DomainTag: b[5]}, nil
+}
 
 func writeWeights(w io.Writer, heads []*linear) error {
 	zw, err := gzip.NewWriterLevel(w, gzip.BestCompression)
@@ -65,21 +95,21 @@ func writeWeights(w io.Writer, heads []*linear) error {
 		for _, c := range h.Classes {
 			str(c)
 		}
-		fs := h.FS
-		var flags byte
-		for bit, on := range map[byte]bool{flagWords: fs.Words, flagBigrams: fs.Bigrams, flagTrigrams: fs.Trigrams, flagLexicon: fs.Lexicon, flagShape: fs.Shape, flagDomain: fs.Domain, flagPromo: fs.Promo, flagTransfer: fs.Transfer} {
-			if on {
-				flags |= bit
+		b = appendFeatureSet(b, h.FS)
+		b = binary.AppendUvarint(b, uint64(h.Rows))
+		b = binary.AppendUvarint(b, uint64(len(h.Recipe)))
+		for _, mb := range h.Recipe {
+			b = append(b, byte(mb.method))
+			b = appendFeatureSet(b, mb.fs)
+			bal := byte(0)
+			if mb.balance {
+				bal = 1
+			}
+			b = append(b, bal)
+			for _, v := range []float64{mb.l2, mb.alpha, mb.weight} {
+				b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v))
 			}
 		}
-		var flags2 byte
-		if fs.Layout {
-			flags2 |= flagLayout
-		}
-		if fs.Author {
-			flags2 |= flagAuthor
-		}
-		b = append(b, fs.Bits, flags, fs.CharMin, fs.CharMax, fs.DomainTag, flags2)
 		maxAbs := 0.0
 		rows := 0
 		for r := 0; r*k < len(h.W); r++ {
@@ -128,12 +158,8 @@ func readWeights(r io.Reader) ([]*linear, error) {
 	}
 	br := bufio.NewReader(zr)
 	magic := make([]byte, len(weightsMagic))
-	if _, err := io.ReadFull(br, magic); err != nil || (string(magic) != weightsMagic && string(magic) != weightsMagicV1) {
-		return nil, errors.New("sentiment weights: not a memepipe-sentiment/1 or /2 file")
-	}
-	fsLen := 6
-	if string(magic) == weightsMagicV1 {
-		fsLen = 5
+	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != weightsMagic {
+		return nil, errors.New("sentiment weights: not a memepipe-sentiment/3 file")
 	}
 	fail := func(what string, err error) error {
 		return fmt.Errorf("sentiment weights: reading %s: %w", what, err)
@@ -171,19 +197,12 @@ func readWeights(r io.Reader) ([]*linear, error) {
 			}
 			h.Classes = append(h.Classes, c)
 		}
-		var fsb [6]byte
-		if _, err := io.ReadFull(br, fsb[:fsLen]); err != nil {
+		if h.FS, err = readFeatureSet(br); err != nil {
 			return nil, fail(h.Name+" feature set", err)
 		}
-		if fsb[0] < 8 || fsb[0] > 24 {
-			return nil, fmt.Errorf("sentiment weights: %s: %d hash bits is out of range", h.Name, fsb[0])
+		if h.Recipe, h.Rows, err = readRecipe(br); err != nil {
+			return nil, fail(h.Name+" recipe", err)
 		}
-		f := fsb[1]
-		h.FS = featureSet{Bits: fsb[0], Words: f&flagWords != 0, Bigrams: f&flagBigrams != 0, Trigrams: f&flagTrigrams != 0,
-			Lexicon: f&flagLexicon != 0, Shape: f&flagShape != 0, Domain: f&flagDomain != 0,
-			Promo: f&flagPromo != 0, Transfer: f&flagTransfer != 0,
-			Layout: fsb[5]&flagLayout != 0, Author: fsb[5]&flagAuthor != 0,
-			CharMin: fsb[2], CharMax: fsb[3], DomainTag: fsb[4]}
 		var sb [4]byte
 		if _, err := io.ReadFull(br, sb[:]); err != nil {
 			return nil, fail(h.Name+" scale", err)
@@ -216,4 +235,50 @@ func readWeights(r io.Reader) ([]*linear, error) {
 		heads = append(heads, h)
 	}
 	return heads, nil
+}
+
+func readFeatureSet(br *bufio.Reader) (featureSet, error) {
+	var b [featureSetLen]byte
+	if _, err := io.ReadFull(br, b[:]); err != nil {
+		return featureSet{}, err
+	}
+	return parseFeatureSet(b[:])
+}
+
+func readRecipe(br *bufio.Reader) (candidate, int, error) {
+	rows, err := binary.ReadUvarint(br)
+	if err != nil {
+		return nil, 0, err
+	}
+	n, err := binary.ReadUvarint(br)
+	if err != nil || n > 16 {
+		return nil, 0, fmt.Errorf("%d members: %v", n, err)
+	}
+	c := make(candidate, n)
+	for i := range c {
+		m, err := br.ReadByte()
+		if err != nil {
+			return nil, 0, err
+		}
+		if method(m) > methodMNB {
+			return nil, 0, fmt.Errorf("unknown method %d", m)
+		}
+		c[i].method = method(m)
+		if c[i].fs, err = readFeatureSet(br); err != nil {
+			return nil, 0, err
+		}
+		bal, err := br.ReadByte()
+		if err != nil {
+			return nil, 0, err
+		}
+		c[i].balance = bal != 0
+		var fb [8]byte
+		for _, v := range []*float64{&c[i].l2, &c[i].alpha, &c[i].weight} {
+			if _, err := io.ReadFull(br, fb[:]); err != nil {
+				return nil, 0, err
+			}
+			*v = math.Float64frombits(binary.LittleEndian.Uint64(fb[:]))
+		}
+	}
+	return c, int(rows), nil
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -24,27 +23,43 @@ func (a *app) sentimentCommand() *cobra.Command {
 }
 
 func (a *app) sentimentScoreCommand() *cobra.Command {
-	var in, out, textCol string
+	var in, out, textCol, head string
 	cmd := &cobra.Command{
 		Use:   "score --in F.csv",
-		Short: "Add label, compound and spam_score columns to a CSV of texts",
+		Short: "Add label, compound, spam_score and valence columns to a CSV of texts",
 		Long: `Score the text column of a CSV with the embedded crypto-aware model
-(analyze/sentiment) and print the rows with three columns added (or
+(analyze/sentiment) and print the rows with four columns added (or
 overwritten, when re-scoring a scored file):
 
-  label       positive (bullish), negative (bearish) or neutral
+  label       positive (bullish), negative (bearish) or neutral: the stance
   compound    P(bullish) - P(bearish), in [-1, 1]
   spam_score  P(promotional spam or bot text), in [0, 1]
+  valence     P(positive) - P(negative) feeling, in [-1, 1]
+
+Stance is the market call (financial news style: most comments make none
+and are neutral); valence is the feeling, the reading for binary
+positive/negative data such as Reddit comments. With --head valence the
+label and compound columns hold the valence reading instead: label is
+positive when valence >= 0, else negative, and compound is the valence.
 
 Quoted fields with commas and newlines and a UTF-8 byte-order mark are read
 as spreadsheet exports write them. A malformed row (wrong number of fields,
 a stray quote) is skipped and reported on stderr with its line number.`,
 		Example: `  memepipe sentiment score --in tweets.csv --out scored.csv
-  memepipe sentiment score --in comments.csv --text-col "Comment Text"`,
+  memepipe sentiment score --in comments.csv --text-col "Comment Text" --head valence`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if in == "" {
 				return usageError("--in F.csv is required\nRun '%s --help' for usage.", cmd.CommandPath())
+			}
+			var reading sentiment.Reading
+			switch head {
+			case "stance":
+				reading = sentiment.ReadStance
+			case "valence":
+				reading = sentiment.ReadValence
+			default:
+				return usageError("--head %q: want stance or valence\nRun '%s --help' for usage.", head, cmd.CommandPath())
 			}
 			r, source, err := a.openCSVInput(in)
 			if err != nil {
@@ -59,7 +74,7 @@ a stray quote) is skipped and reported on stderr with its line number.`,
 			if err != nil {
 				return err
 			}
-			rows, bad, err := scoreTextCSV(model, r, o, source, textCol)
+			rows, bad, err := scoreTextCSV(model, r, o, source, textCol, reading)
 			if err := o.finish(err); err != nil {
 				return &exitError{code: exitFailed, err: err}
 			}
@@ -75,13 +90,14 @@ a stray quote) is skipped and reported on stderr with its line number.`,
 	f.StringVar(&in, "in", "", "CSV with a header row (- for stdin)")
 	f.StringVar(&out, "out", "", "write the scored CSV here instead of stdout (replaced atomically)")
 	f.StringVar(&textCol, "text-col", "text", "name of the column holding the text")
+	f.StringVar(&head, "head", "stance", "what label and compound hold: stance (bullish/bearish/neutral) or valence (positive/negative feeling)")
 	return cmd
 }
 
 // scoreTextCSV is sentiment.ScoreCSV that skips malformed records instead
 // of stopping at the first: it returns the rows scored and one line per
 // skipped record ("source line N: why").
-func scoreTextCSV(m *sentiment.Model, in io.Reader, out io.Writer, source, textCol string) (int, []string, error) {
+func scoreTextCSV(m *sentiment.Model, in io.Reader, out io.Writer, source, textCol string, reading sentiment.Reading) (int, []string, error) {
 	r := csv.NewReader(in)
 	r.FieldsPerRecord = -1 // checked here, so a short row is reported, not fatal
 	header, err := r.Read()
@@ -103,8 +119,8 @@ func scoreTextCSV(m *sentiment.Model, in io.Reader, out io.Writer, source, textC
 		return 0, nil, fmt.Errorf("%s: no column %q in the header (columns: %s); choose one with --text-col", source, textCol, strings.Join(header, ", "))
 	}
 	outHeader := append([]string(nil), header...)
-	var pos [3]int
-	for i, c := range []string{"label", "compound", "spam_score"} {
+	pos := make([]int, len(sentiment.CSVColumns))
+	for i, c := range sentiment.CSVColumns {
 		pos[i] = -1
 		for j, h := range header {
 			if strings.EqualFold(strings.TrimSpace(h), c) {
@@ -141,11 +157,10 @@ func scoreTextCSV(m *sentiment.Model, in io.Reader, out io.Writer, source, textC
 			bad = append(bad, fmt.Sprintf("%s line %d: %d fields, the header has %d", source, line, len(rec), len(header)))
 			continue
 		}
-		s := m.Score(rec[ti])
 		copy(row, rec)
-		row[pos[0]] = string(s.Label)
-		row[pos[1]] = strconv.FormatFloat(s.Compound, 'f', 4, 64)
-		row[pos[2]] = strconv.FormatFloat(s.SpamScore, 'f', 4, 64)
+		for i, v := range m.Score(rec[ti]).CSVValues(reading) {
+			row[pos[i]] = v
+		}
 		if err := w.Write(row); err != nil {
 			return rows, bad, err
 		}
