@@ -26,21 +26,30 @@ const (
 	// data such as the crypto comments, where the stance head says
 	// "neutral" for most texts (no market call in them).
 	ReadValence
+	// ReadAuto: the valence reading for a text that reads as a comment
+	// (Comment >= 0.5), the stance reading for a news headline. One label
+	// for both senses of "sentiment" in the labelled sets (register.go).
+	ReadAuto
 )
+
+// Reading is the label and compound of the reading r.
+func (s Score) Reading(r Reading) (Label, float64) {
+	if r == ReadValence || (r == ReadAuto && s.Comment >= 0.5) {
+		return s.ValenceLabel(), s.Valence
+	}
+	return s.Label, s.Compound
+}
 
 // CSVValues returns the score's values for CSVColumns.
 func (s Score) CSVValues(r Reading) []string {
-	label, compound := s.Label, s.Compound
-	if r == ReadValence {
-		label, compound = s.ValenceLabel(), s.Valence
-	}
+	label, compound := s.Reading(r)
 	return []string{string(label), strconv.FormatFloat(compound, 'f', 4, 64),
 		strconv.FormatFloat(s.SpamScore, 'f', 4, 64), strconv.FormatFloat(s.Valence, 'f', 4, 64)}
 }
 
 // ScoreCSV reads CSV rows from in, scores the text in column textCol with
 // the embedded model, and writes the rows to out with the CSVColumns added
-// (label and compound from the stance head). Quoted fields with commas and newlines are
+// (label and compound by ReadAuto). Quoted fields with commas and newlines are
 // handled; a UTF-8 byte-order mark before the header is ignored. A missing
 // text column or a malformed record is an error naming the record.
 func ScoreCSV(in io.Reader, out io.Writer, textCol string) error {
@@ -95,7 +104,7 @@ func (m *Model) ScoreCSV(in io.Reader, out io.Writer, textCol string) error {
 			return fmt.Errorf("sentiment: reading CSV: %w", err)
 		}
 		copy(row, rec)
-		for i, v := range m.Score(rec[ti]).CSVValues(ReadStance) {
+		for i, v := range m.Score(rec[ti]).CSVValues(ReadAuto) {
 			row[pos[i]] = v
 		}
 		if err := w.Write(row); err != nil {

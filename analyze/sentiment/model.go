@@ -28,11 +28,14 @@ const WeightsFileName = "weights.bin.gz"
 //   - spam: promotional spam and bot text, trained on crypto cashtag tweets;
 //     optionally a second spam head for texts with line breaks (bot
 //     tables), which can read the layout that a text on one line lacks.
+//   - register: comment or news headline (register.go), Score.Comment; it
+//     says which of stance and valence a reading of the text should take.
 //
 // A Model is safe for concurrent use.
 type Model struct {
 	stance, valence, spam *linear
 	spamLines             *linear   // nil: spam scores every text
+	register              *linear   // nil: every text reads as news (Comment 0)
 	pool                  sync.Pool // *scratch
 }
 
@@ -49,6 +52,7 @@ type Score struct {
 	Valence   float64 // P(positive) - P(negative) of the valence head, in [-1, 1]
 	SpamScore float64 // P(spam), in [0, 1]
 	Rule      float64 // the rule scorer's compound, in [-1, 1]
+	Comment   float64 // P(the text is a conversational comment, not a news headline), in [0, 1]
 }
 
 // ValenceLabel is the binary feeling of the text (positive when Valence >= 0).
@@ -87,6 +91,8 @@ func modelFromHeads(heads []*linear) (*Model, error) {
 			m.spam = h
 		case spamLinesHead:
 			m.spamLines = h
+		case registerHead:
+			m.register = h
 		}
 	}
 	for name, h := range map[string]*linear{"stance": m.stance, "valence": m.valence, "spam": m.spam} {
@@ -108,6 +114,11 @@ func modelFromHeads(heads []*linear) (*Model, error) {
 			return nil, err
 		}
 	}
+	if m.register != nil {
+		if err := checkClasses(m.register, registerLabels...); err != nil {
+			return nil, err
+		}
+	}
 	for _, h := range []*linear{m.stance, m.valence, m.spam, m.spamLines} {
 		if h != nil && h.FS.Embed {
 			if _, err := wordVectors(); err != nil { // decoded once, before any extractor needs them
@@ -121,8 +132,10 @@ func modelFromHeads(heads []*linear) (*Model, error) {
 			m.valence: newExtractor(m.valence.FS),
 			m.spam:    newExtractor(m.spam.FS),
 		}
-		if m.spamLines != nil {
-			x[m.spamLines] = newExtractor(m.spamLines.FS)
+		for _, h := range []*linear{m.spamLines, m.register} {
+			if h != nil {
+				x[h] = newExtractor(h.FS)
+			}
 		}
 		return &scratch{x: x, p: make([]float64, 3)}
 	}
@@ -145,11 +158,7 @@ func (m *Model) WriteTo(w io.Writer) (int64, error) {
 
 // heads are the model's heads in weight-file order.
 func (m *Model) heads() []*linear {
-	hs := []*linear{m.stance, m.valence, m.spam}
-	if m.spamLines != nil {
-		hs = append(hs, m.spamLines)
-	}
-	return hs
+	return nonNil(m.stance, m.valence, m.spam, m.spamLines, m.register)
 }
 
 type countingWriter struct {
@@ -211,6 +220,11 @@ func (m *Model) Score(text string) Score {
 	sx.text = text
 	sh.probs(sx.extract(toks, &tr), p)
 	out.SpamScore = p[1]
+
+	if m.register != nil {
+		m.register.probs(s.x[m.register].extract(toks, &tr), p) // comment, news
+		out.Comment = p[0]
+	}
 	return out
 }
 

@@ -180,6 +180,11 @@ func TestHeldOutMetrics(t *testing.T) {
 	check("spam F1 (test rows)", sp.F1["spam"], 0.911)
 	check("spam precision (test rows)", sp.Precision["spam"], 0.947)
 	check("spam recall (test rows)", sp.Recall["spam"], 0.878)
+	// The register head (fitted on train+dev of both sets) and the label
+	// that memepipe sentiment score writes by default (ReadAuto).
+	check("register accuracy", evaluated.EvaluateRegister(fin.Test, cry.Test).Accuracy, 0.990)
+	check("auto label, financial tweets macro-F1", evaluated.evaluateReading(fin.Test, stanceLabels, ReadAuto).MacroF1, 0.753)
+	check("auto label, crypto comments accuracy", evaluated.evaluateReading(cry.Test, valenceLabels, ReadAuto).Accuracy, 0.727)
 	ru := EvaluateRules(fin.Test, false)
 	check("rules financial macro-F1", ru.MacroF1, 0.557)
 	rc := EvaluateRules(cry.Test, true)
@@ -282,6 +287,7 @@ func TestScoreCSVRealFile(t *testing.T) {
 		t.Fatalf("header %q", got)
 	}
 	m := embedded(t)
+	comments, agree := 0, 0
 	for i, r := range outRows[1:] {
 		if strings.Join(r[:3], "\x00") != strings.Join(inRows[i+1], "\x00") {
 			t.Fatalf("row %d: input columns changed", i+1)
@@ -292,9 +298,22 @@ func TestScoreCSVRealFile(t *testing.T) {
 			t.Fatalf("row %d: compound %q spam_score %q", i+1, r[4], r[5])
 		}
 		want := m.Score(r[0])
-		if r[3] != string(want.Label) || r[4] != strconv.FormatFloat(want.Compound, 'f', 4, 64) || r[6] != strconv.FormatFloat(want.Valence, 'f', 4, 64) {
-			t.Fatalf("row %d: %v, want label %s compound %.4f valence %.4f", i+1, r[3:], want.Label, want.Compound, want.Valence)
+		label, compound := want.Reading(ReadAuto)
+		if r[3] != string(label) || r[4] != strconv.FormatFloat(compound, 'f', 4, 64) || r[6] != strconv.FormatFloat(want.Valence, 'f', 4, 64) {
+			t.Fatalf("row %d: %v, want label %s compound %.4f valence %.4f", i+1, r[3:], label, compound, want.Valence)
 		}
+		if want.Comment >= 0.5 {
+			comments++
+		}
+		if (label == Positive) == (r[1] == "Positive") && label != Neutral {
+			agree++
+		}
+	}
+	// These are comments: the register head must read most of them so (it
+	// was fitted on 218 of them), and the default label must then be the
+	// binary feeling, not the stance's "neutral".
+	if comments < 250 || agree < 240 {
+		t.Errorf("%d of 279 read as comments, default label agrees with the human label on %d; want ≥ 250 and ≥ 240", comments, agree)
 	}
 	// the second comment is a quoted field with newlines inside
 	if !strings.Contains(outRows[2][0], "\n") {

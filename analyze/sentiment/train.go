@@ -451,6 +451,10 @@ type Report struct {
 	Seed                  uint64
 	Stance, Valence, Spam HeadReport
 	SpamDetail            *SpamReport // both protocols, the baseline
+	// Register is the register head on both test parts (news = the
+	// financial tweets, comment = the crypto comments); AutoStance and
+	// AutoValence are the label of ReadAuto on each test part.
+	Register, AutoStance, AutoValence Metrics
 }
 
 // Train fits the three heads on the labelled data with a fixed split seed.
@@ -506,7 +510,11 @@ func Train(opt TrainOptions) (*Model, *Report, error) {
 	for _, c := range spamRep.Candidates {
 		rep.Spam.Candidates = append(rep.Spam.Candidates, c.Rows)
 	}
-	evaluated, err := roundTrip(append(fitted, nonNil(spamText, spamLines)...))
+	hr, rc := registerSpec()
+	t0 = time.Now()
+	register := hr.fit(rc, registerExamples(append(append([]Example(nil), fin.Train...), fin.Dev...), append(append([]Example(nil), cry.Train...), cry.Dev...)))
+	fmt.Fprintf(log, "trained register (%s) on %d rows in %s\n", rc, register.Rows, elapsed(t0))
+	evaluated, err := roundTrip(append(fitted, nonNil(spamText, spamLines, register)...))
 	if err != nil || opt.SelectOnly {
 		return evaluated, rep, err
 	}
@@ -516,6 +524,9 @@ func Train(opt TrainOptions) (*Model, *Report, error) {
 	rep.Valence.Rules = EvaluateRules(cry.Test, true)
 	rep.Spam.Model = evaluated.EvaluateSpam(spamDS.Test)
 	hp.testSpam(spamData, evaluated, spamRep)
+	rep.Register = evaluated.EvaluateRegister(fin.Test, cry.Test)
+	rep.AutoStance = evaluated.evaluateReading(fin.Test, stanceLabels, ReadAuto)
+	rep.AutoValence = evaluated.evaluateReading(cry.Test, valenceLabels, ReadAuto)
 
 	// The shipped model: the small heads refitted on all labelled rows.
 	shipped, err := evaluated.refitSmallHeads(opt.DataDir, opt.Seed, true)
@@ -554,7 +565,7 @@ func (m *Model) refitSmallHeads(dataDir string, seed uint64, all bool) (*Model, 
 		c.lines = m.spamLines.Recipe
 	}
 	text, lines := hp.fitSpam(c, d.trainingRows(spamRows, c.how))
-	return roundTrip(append([]*linear{m.stance, hv.fit(m.valence.Recipe, valRows)}, nonNil(text, lines)...))
+	return roundTrip(append([]*linear{m.stance, hv.fit(m.valence.Recipe, valRows)}, nonNil(text, lines, m.register)...))
 }
 
 // nonNil is the heads that are not nil.
@@ -642,6 +653,15 @@ func EvaluateCompound(ex []Example, compound func(string) float64, binary bool) 
 		})
 	}
 	return evaluateWith(ex, stanceLabels, func(t string) string { return string(labelFromCompound(compound(t))) })
+}
+
+// evaluateReading scores ex by the label of reading r: a label outside
+// labels (neutral on binary data) counts as wrong.
+func (m *Model) evaluateReading(ex []Example, labels []string, r Reading) Metrics {
+	return evaluateWith(ex, labels, func(text string) string {
+		l, _ := m.Score(text).Reading(r)
+		return string(l)
+	})
 }
 
 func evaluateWith(ex []Example, labels []string, predict func(string) string) Metrics {

@@ -108,7 +108,7 @@ func TestSentimentScoreValenceHead(t *testing.T) {
 	if n := len(recs) - 1; float64(agree) < 0.9*float64(n) {
 		t.Errorf("valence label agrees with %d of %d human labels", agree, n)
 	}
-	if r := memepipe(t, t.TempDir(), nil, "sentiment", "score", "--in", in, "--head", "mood"); r.code != 2 || !strings.Contains(r.stderr, "want stance or valence") {
+	if r := memepipe(t, t.TempDir(), nil, "sentiment", "score", "--in", in, "--head", "mood"); r.code != 2 || !strings.Contains(r.stderr, "want auto, stance or valence") {
 		t.Errorf("bad --head: exit %d %q", r.code, r.stderr)
 	}
 }

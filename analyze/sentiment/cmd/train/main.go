@@ -113,6 +113,10 @@ func run() error {
 		fmt.Printf("    naive Bayes %s\n", spamLine(r.nb))
 	}
 	fmt.Printf("  (model: %s)\n", sp.Candidates[sp.Chosen].Name)
+	fmt.Printf("\nregister (comment = crypto comments, news = financial tweets; test parts): %v\n", rep.Register)
+	fmt.Printf("label of ReadAuto (the default of memepipe sentiment score: valence reading for comments, stance for news):\n")
+	fmt.Printf("  financial tweets  %v\n", rep.AutoStance)
+	fmt.Printf("  crypto comments   %v  (neutral counts as wrong)\n", rep.AutoValence)
 	fmt.Printf("\n")
 	fmt.Printf("shipped weights: stance fitted on %d rows (as evaluated); valence refitted on all %d labelled rows, spam on all %d\n",
 		rep.Stance.Shipped, rep.Valence.Shipped, rep.Spam.Shipped)
