@@ -58,7 +58,7 @@ type canonicalWriter struct {
 	pending map[string][]canonical.Row // buffered rows by table
 	stmts   map[string]driver.Stmt     // each table's upsert, prepared in this transaction
 	done    bool
-	args    []driver.NamedValue
+	args    sqliteArgs
 }
 
 // writeBatch is how many rows of one table are buffered before they are
@@ -134,19 +134,18 @@ func (w *canonicalWriter) insert(ctx context.Context, t *tables.Table, rows []ca
 			w.stmts[t.Name] = st
 		}
 		exec := st.(driver.StmtExecContext)
+		a := &w.args
 		for _, r := range rows {
-			v := reflect.ValueOf(r)
-			w.args = w.args[:0]
-			for i, c := range t.Columns {
-				a, err := sqliteValue(c, c.Field(v))
-				if err != nil {
-					return &store.RowError{Err: fmt.Errorf("canonical %s %s: %s: %w", t.Name, r.Key(), c.Name, err)}
-				}
-				w.args = append(w.args, driver.NamedValue{Ordinal: i + 1, Value: a})
+			a.reset(t)
+			if err := t.Encode(r, a); err != nil {
+				return err
+			}
+			if a.err != nil {
+				return &store.RowError{Err: fmt.Errorf("canonical %s %s: %w", t.Name, r.Key(), a.err)}
 			}
 			// No cancellation inside a one-row statement: the context was
 			// checked above, per batch of rows.
-			if _, err := exec.ExecContext(context.Background(), w.args); err != nil {
+			if _, err := exec.ExecContext(context.Background(), a.args); err != nil {
 				err = fmt.Errorf("canonical %s %s: upsert: %w", t.Name, r.Key(), err)
 				if isRowRefused(err) {
 					return &store.RowError{Err: err}
@@ -154,7 +153,7 @@ func (w *canonicalWriter) insert(ctx context.Context, t *tables.Table, rows []ca
 				return err
 			}
 		}
-		clear(w.args) // do not keep the rows' strings alive
+		clear(a.args) // do not keep the rows' strings alive
 		return nil
 	})
 }
@@ -268,39 +267,75 @@ func clip(s string) string {
 	return s
 }
 
-// sqliteValue is a column value as the driver binds it.
-func sqliteValue(c tables.Column, f reflect.Value) (any, error) {
-	switch c.Kind {
-	case tables.Text:
-		return column.Text(f.String()), nil
-	case tables.Numeric:
-		if !column.IsDecimal(f.String()) {
-			return nil, fmt.Errorf("%q is not a decimal", clip(f.String()))
-		}
-		return f.String(), nil
-	case tables.Int:
-		return f.Int(), nil
-	case tables.Float:
-		return f.Float(), nil
-	case tables.Bool:
-		return f.Bool(), nil
-	case tables.Time:
-		return column.TimeText(f.Interface().(time.Time)), nil
-	case tables.IntPtr, tables.FloatPtr, tables.BoolPtr:
-		if f.IsNil() {
-			return nil, nil
-		}
-		return f.Elem().Interface(), nil
-	case tables.TimePtr:
-		return column.NullTimeText(f.Interface().(*time.Time)), nil
-	case tables.Strings:
-		if f.IsNil() {
-			return nil, nil
-		}
-		b, err := json.Marshal(f.Interface())
-		return column.Text(string(b)), err
+// sqliteArgs turns a row's columns into the driver's arguments (a
+// tables.Encoder): values as the canonical columns store them (times as
+// column.TimeText, lists as JSON arrays, text made valid UTF-8). A bad
+// value (a malformed decimal) is kept in err with its column, and the row
+// is not sent.
+type sqliteArgs struct {
+	t    *tables.Table
+	args []driver.NamedValue
+	err  error
+	buf  []byte
+}
+
+func (a *sqliteArgs) reset(t *tables.Table) {
+	a.t, a.args, a.err = t, a.args[:0], nil
+}
+
+func (a *sqliteArgs) add(v any) {
+	a.args = append(a.args, driver.NamedValue{Ordinal: len(a.args) + 1, Value: v})
+}
+
+func (a *sqliteArgs) Text(s string) { a.add(column.Text(s)) }
+
+func (a *sqliteArgs) Numeric(s string) {
+	if !column.IsDecimal(s) && a.err == nil {
+		a.err = fmt.Errorf("%s: %q is not a decimal", a.t.Columns[len(a.args)].Name, clip(s))
 	}
-	return nil, fmt.Errorf("unsupported column kind %d", c.Kind)
+	a.add(s)
+}
+
+func (a *sqliteArgs) Int(v int64)     { a.add(v) }
+func (a *sqliteArgs) Float(v float64) { a.add(v) }
+func (a *sqliteArgs) Bool(v bool)     { a.add(v) }
+func (a *sqliteArgs) Time(v time.Time) {
+	a.add(column.TimeText(v))
+}
+
+func (a *sqliteArgs) IntPtr(v *int64) {
+	if v == nil {
+		a.add(nil)
+		return
+	}
+	a.add(*v)
+}
+
+func (a *sqliteArgs) FloatPtr(v *float64) {
+	if v == nil {
+		a.add(nil)
+		return
+	}
+	a.add(*v)
+}
+
+func (a *sqliteArgs) BoolPtr(v *bool) {
+	if v == nil {
+		a.add(nil)
+		return
+	}
+	a.add(*v)
+}
+
+func (a *sqliteArgs) TimePtr(v *time.Time) { a.add(column.NullTimeText(v)) }
+
+func (a *sqliteArgs) Strings(v []string) {
+	if v == nil {
+		a.add(nil)
+		return
+	}
+	a.buf = column.AppendStringsJSON(a.buf[:0], v)
+	a.add(string(a.buf))
 }
 
 // ScanCanonical streams matching rows, ordered by time then key.

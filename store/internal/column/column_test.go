@@ -1,6 +1,7 @@
 package column
 
 import (
+	"encoding/json"
 	"slices"
 	"testing"
 	"time"
@@ -77,4 +78,25 @@ func TestIsDecimal(t *testing.T) {
 			t.Errorf("IsDecimal(%q) = %v, want %v", s, got, want)
 		}
 	}
+}
+
+// AppendStringsJSON writes what json.Marshal writes, for every byte string
+// (quotes, backslashes, control bytes, HTML characters, U+2028, invalid
+// UTF-8, emoji).
+func FuzzStringsJSON(f *testing.F) {
+	for _, s := range []string{"", "PEPE", `a"b\c`, "\x00\x01\b\f\n\r\t\x1f\x7f", "<a href='x'>&amp;</a>",
+		"\u2028\u2029", "\xff\xfe bad \xc3", "🚀 gm", "ethereum:0x6982508145454Ce325dDbE47a25d4ec3d2311933"} {
+		f.Add(s, "second")
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		for _, ss := range [][]string{{}, {a}, {a, b}, {b, a, a}} {
+			want, err := json.Marshal(ss)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := AppendStringsJSON(nil, ss); string(got) != string(want) {
+				t.Fatalf("AppendStringsJSON(%q) = %s, json.Marshal %s", ss, got, want)
+			}
+		}
+	})
 }
