@@ -71,9 +71,9 @@ func TestEncodersGenerated(t *testing.T) {
 type recorder struct{ calls []string }
 
 func (r *recorder) add(kind string, v any) { r.calls = append(r.calls, fmt.Sprintf("%s:%#v", kind, v)) }
-func (r *recorder) Text(s string)         { r.add("Text", s) }
-func (r *recorder) Numeric(s string)      { r.add("Numeric", s) }
-func (r *recorder) Int(v int64)           { r.add("Int", v) }
+func (r *recorder) Text(s string)          { r.add("Text", s) }
+func (r *recorder) Numeric(s string)       { r.add("Numeric", s) }
+func (r *recorder) Int(v int64)            { r.add("Int", v) }
 func (r *recorder) IntPtr(v *int64) {
 	if v == nil {
 		r.add("IntPtr", nil)
