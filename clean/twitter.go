@@ -99,22 +99,13 @@ func (twitterSearchParser) Parse(ctx context.Context, in Input, emit Emit) error
 		return in.errAt("$", err)
 	}
 	var body searchBody
-	in.Body = bytes.NewReader(b)
-	if err := in.decodeWhole(&body); err != nil {
-		// Again, post by post, for the path of the post that failed (one
-		// pass over the body costs half as much as two; bad bodies are rare).
-		var rawBody rawSearchBody
-		in.Body = bytes.NewReader(b)
-		if err := in.decodeWhole(&rawBody); err != nil {
+	if !scanSearchBody(b, &body) {
+		// Not a plain page of results: encoding/json decodes it, or names
+		// what is wrong with it.
+		body = searchBody{}
+		if err := decodeSearchBody(in, b, &body); err != nil {
 			return err
 		}
-		for i, raw := range rawBody.Data {
-			var t tweetJSON
-			if err := json.Unmarshal(raw, &t); err != nil {
-				return in.jsonErr("$.data["+strconv.Itoa(i)+"]", err)
-			}
-		}
-		return err
 	}
 	if body.Data == nil {
 		if len(body.Errors) > 0 {
@@ -214,6 +205,29 @@ func (twitterSearchParser) Parse(ctx context.Context, in Input, emit Emit) error
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// decodeSearchBody decodes b with encoding/json, naming the path of what
+// fails.
+func decodeSearchBody(in Input, b []byte, body *searchBody) error {
+	in.Body = bytes.NewReader(b)
+	if err := in.decodeWhole(body); err != nil {
+		// Again, post by post, for the path of the post that failed (one
+		// pass over the body costs half as much as two; bad bodies are rare).
+		var rawBody rawSearchBody
+		in.Body = bytes.NewReader(b)
+		if err := in.decodeWhole(&rawBody); err != nil {
+			return err
+		}
+		for i, raw := range rawBody.Data {
+			var t tweetJSON
+			if err := json.Unmarshal(raw, &t); err != nil {
+				return in.jsonErr("$.data["+strconv.Itoa(i)+"]", err)
+			}
+		}
+		return err
 	}
 	return nil
 }

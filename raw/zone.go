@@ -33,6 +33,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"gocloud.dev/blob"
@@ -225,11 +226,9 @@ func (z *Zone) Get(ctx context.Context, key string) (Object, error) {
 		return Object{}, fmt.Errorf("raw: read %s: %w", key, err)
 	}
 	defer r.Close()
-	gz, err := gzip.NewReader(r)
-	if err != nil {
-		return Object{}, fmt.Errorf("raw: %s is corrupt (not gzip: %v)", key, err)
-	}
-	body, err := io.ReadAll(gz)
+	rd := readers.Get().(*reader)
+	defer readers.Put(rd)
+	body, err := rd.gunzip(r, m.Size)
 	if err != nil {
 		return Object{}, fmt.Errorf("raw: %s is corrupt (%v)", key, err)
 	}
@@ -238,6 +237,52 @@ func (z *Zone) Get(ctx context.Context, key string) (Object, error) {
 		return Object{}, fmt.Errorf("raw: %s is corrupt: body hashes to %s, metadata says %s", key, got, m.SHA256)
 	}
 	return Object{Meta: m, Body: body}, nil
+}
+
+// reader is what reading one object needs, kept in a pool: a cleaner
+// reads thousands of small objects, and a new gzip.Reader allocates its
+// decompressor's tables (tens of KiB) and a bufio.Reader each time.
+type reader struct {
+	gz         *gzip.Reader
+	compressed bytes.Buffer
+	src        bytes.Reader
+}
+
+var readers = sync.Pool{New: func() any { return new(reader) }}
+
+// maxPresize bounds the body buffer allocated up front from the metadata's
+// size (a bigger body still reads; the buffer then grows as it goes).
+const maxPresize = 64 << 20
+
+// gunzip reads the stored bytes whole (gzip then decodes from memory,
+// without a bufio.Reader of its own) and decompresses them to EOF, so the
+// gzip trailer (CRC and length) is checked, into a new body presized to
+// size, the uncompressed size the metadata records.
+func (rd *reader) gunzip(r io.Reader, size int64) ([]byte, error) {
+	rd.compressed.Reset()
+	defer func() {
+		if rd.compressed.Cap() > 1<<20 {
+			rd.compressed = bytes.Buffer{} // do not pool a rare big one
+		}
+	}()
+	if _, err := rd.compressed.ReadFrom(r); err != nil {
+		return nil, err
+	}
+	rd.src.Reset(rd.compressed.Bytes())
+	var err error
+	if rd.gz == nil {
+		rd.gz, err = gzip.NewReader(&rd.src)
+	} else {
+		err = rd.gz.Reset(&rd.src)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("not gzip: %v", err)
+	}
+	body := bytes.NewBuffer(make([]byte, 0, min(max(size, 0), maxPresize)+bytes.MinRead))
+	if _, err := body.ReadFrom(rd.gz); err != nil {
+		return nil, err
+	}
+	return body.Bytes(), nil
 }
 
 // Delete removes an object. The raw zone is append-only for the pipeline;
