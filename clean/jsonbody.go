@@ -19,6 +19,18 @@ func newDecoder(r io.Reader) *json.Decoder {
 	return dec
 }
 
+// readString reads r whole into a string, copying once: a parser's
+// strings can then be substrings of it. The size is known up front when r
+// knows its length (a cleaner hands bodies over in a bytes.Reader).
+func readString(r io.Reader) (string, error) {
+	var b strings.Builder
+	if l, ok := r.(interface{ Len() int }); ok {
+		b.Grow(l.Len())
+	}
+	_, err := io.Copy(&b, r)
+	return b.String(), err
+}
+
 // jsonErr turns an encoding/json error into a ParseError at path,
 // extending the path with the struct field a type error names.
 func (in Input) jsonErr(path string, err error) error {

@@ -18,8 +18,8 @@ import (
 // API errors or a problem status. The caller then decodes the body with
 // encoding/json, which gives the decoding or the error naming its path.
 // FuzzScanSearchBody checks that a true result decodes as encoding/json.
-func scanSearchBody(b []byte, body *searchBody) bool {
-	s := jsonscan.New(string(b))
+func scanSearchBody(b string, body *searchBody) bool {
+	s := jsonscan.New(b)
 	if s.Peek() != '{' {
 		return false
 	}

@@ -53,7 +53,7 @@ func TestScanSearchBodySamples(t *testing.T) {
 			t.Fatalf("%s: encoding/json: %v", name, err)
 		}
 		var got searchBody
-		if !scanSearchBody(b, &got) {
+		if !scanSearchBody(string(b), &got) {
 			t.Errorf("%s: scanner gave up on a plain page", name)
 			continue
 		}
@@ -87,7 +87,7 @@ func TestScanSearchBodyGivesUp(t *testing.T) {
 		`null`,
 	} {
 		var body searchBody
-		if scanSearchBody([]byte(b), &body) {
+		if scanSearchBody(b, &body) {
 			t.Errorf("scanner decoded %s", b)
 		}
 	}
@@ -112,7 +112,7 @@ func FuzzScanSearchBody(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var got searchBody
-		if !scanSearchBody(b, &got) {
+		if !scanSearchBody(string(b), &got) {
 			return
 		}
 		want, err := slowSearchBody(b)
@@ -121,6 +121,19 @@ func FuzzScanSearchBody(f *testing.F) {
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("%q: scanner decoded\n%+v\nencoding/json\n%+v", b, got, want)
+		}
+	})
+}
+
+// isNormalText says yes only to text normalizeText returns unchanged.
+func FuzzIsNormalText(f *testing.F) {
+	for _, s := range []string{"", "gm", "two  spaces", " lead", "trail ", "a\tb", "a\u00a0b", "&amp; x", "emoji 🚀👨‍👩‍👧 ok",
+		"zero\u200bwidth", "bom\ufeff", "\xff bad", "ctl\x7f", "\u2028 sep", "ok \ufffd replacement"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if isNormalText(s) && normalizeText(s) != s {
+			t.Fatalf("isNormalText(%q), but it normalizes to %q", s, normalizeText(s))
 		}
 	})
 }

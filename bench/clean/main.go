@@ -47,6 +47,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -273,18 +274,10 @@ func load(args []string) error {
 	dir := fs.String("dir", "", "corpus directory written by gen")
 	db := fs.String("db", "sqlite", "sqlite, or a postgres:// URL")
 	only := fs.String("source", "", "clean only this raw source (twitter.search or etherscan.tokentx)")
-	prof := fs.String("cpuprofile", "", "write a CPU profile of the cleans here")
+	prof := fs.String("cpuprofile", "", "write a CPU profile of each clean here (F.<source> when both run)")
 	batchRows := fs.Int("batch-rows", 0, "objects share a transaction up to this many rows (0: the clean task's default)")
 	batchAge := fs.Duration("batch-age", 0, "... or for this long (0: the default)")
 	fs.Parse(args)
-	if *prof != "" {
-		f, err := os.Create(*prof)
-		if err != nil {
-			return err
-		}
-		pprof.StartCPUProfile(f)
-		defer pprof.StopCPUProfile()
-	}
 	ctx := context.Background()
 	b, err := os.ReadFile(filepath.Join(*dir, "corpus.json"))
 	if err != nil {
@@ -311,7 +304,7 @@ func load(args []string) error {
 	cfg.Watchlist = c.Watchlist
 
 	sources := []struct{ src, table string }{{twitter.Source, canonical.TableTweets}, {etherscan.SourceTokenTx, canonical.TableTransfers}}
-	fmt.Printf("%-18s %-9s %9s %10s %12s %12s %12s %7s %9s\n", "source", "db", "rows", "objects", "clean rows/s", "bulk rows/s", "clean MB/s", "ratio", "peak RSS")
+	fmt.Printf("%-18s %-9s %9s %10s %12s %12s %12s %7s %9s %11s %11s\n", "source", "db", "rows", "objects", "clean rows/s", "bulk rows/s", "clean MB/s", "ratio", "peak RSS", "clean CPU", "bulk CPU")
 	for _, s := range sources {
 		if *only != "" && s.src != *only {
 			continue
@@ -326,10 +319,17 @@ func load(args []string) error {
 			return err
 		}
 		runtime.GC()
+		stopProfile, err := startProfile(*prof, s.src, *only == "")
+		if err != nil {
+			return err
+		}
+		cpu0 := processCPU()
 		start := time.Now()
 		out, err := tasks.CleanInterval(ctx, tasks.Deps{Config: cfg, Store: st, Raw: zone}, tasks.CleanSpec{Sources: []string{s.src}, Interval: c.Interval,
 			Batch: tasks.BatchLimits{Rows: *batchRows, Age: *batchAge}})
 		took := time.Since(start)
+		cleanCPU := processCPU() - cpu0
+		stopProfile()
 		if err != nil {
 			return err
 		}
@@ -360,7 +360,7 @@ func load(args []string) error {
 		} else {
 			return err
 		}
-		bulkTook, err := bulkLoad(bulkTarget, s.table, cols, csvPath)
+		bulkTook, bulkCPU, err := bulkLoad(bulkTarget, s.table, cols, csvPath)
 		if err != nil {
 			return err
 		}
@@ -369,8 +369,8 @@ func load(args []string) error {
 			name = "postgres"
 		}
 		cr, br := float64(rows)/took.Seconds(), float64(rows)/bulkTook.Seconds()
-		fmt.Printf("%-18s %-9s %9d %10d %12.0f %12.0f %12.1f %7.2f %7.0f MiB\n", s.src, name, rows, out.Objects, cr, br,
-			float64(rawBytes)/took.Seconds()/1e6, cr/br, rss)
+		fmt.Printf("%-18s %-9s %9d %10d %12.0f %12.0f %12.1f %7.2f %7.0f MiB %9.1f s %9.1f s\n", s.src, name, rows, out.Objects, cr, br,
+			float64(rawBytes)/took.Seconds()/1e6, cr/br, rss, cleanCPU.Seconds(), bulkCPU.Seconds())
 	}
 	return nil
 }
@@ -491,8 +491,39 @@ func columnOrder(line []byte) []string {
 	return cols
 }
 
-// bulkLoad times the database's own CSV load into the empty table.
-func bulkLoad(target, table string, cols []string, csvPath string) (time.Duration, error) {
+// startProfile starts a CPU profile of one clean in path (path.<source>
+// when several cleans run), if path is set.
+func startProfile(path, source string, several bool) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	if several {
+		path += "." + source
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// processCPU is the CPU time (user + system) this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// bulkLoad times the database's own CSV load into the empty table, and
+// reports the CPU time of the client it runs (sqlite3 does the whole load;
+// psql only sends the file, the server's work is not in it).
+func bulkLoad(target, table string, cols []string, csvPath string) (time.Duration, time.Duration, error) {
 	var cmd *exec.Cmd
 	if strings.HasPrefix(target, "postgres") {
 		u, _ := url.Parse(target)
@@ -509,9 +540,9 @@ func bulkLoad(target, table string, cols []string, csvPath string) (time.Duratio
 	out, err := cmd.CombinedOutput()
 	took := time.Since(start)
 	if err != nil || len(strings.TrimSpace(string(out))) > 0 && strings.Contains(string(out), "rror") {
-		return 0, fmt.Errorf("%s: %v\n%s", cmd.Path, err, out)
+		return 0, 0, fmt.Errorf("%s: %v\n%s", cmd.Path, err, out)
 	}
-	return took, nil
+	return took, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), nil
 }
 
 // parseOnly times the stages before the store, one object after another
