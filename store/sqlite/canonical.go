@@ -37,11 +37,31 @@ func (s *Store) BeginCanonical(ctx context.Context) (store.CanonicalWriter, erro
 	if err != nil {
 		return nil, fmt.Errorf("canonical: begin: %w", err)
 	}
-	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+	// The checkpoint after this transaction's commit runs in the
+	// background (checkpointer), not on this connection.
+	if _, err := conn.ExecContext(ctx, "PRAGMA wal_autocheckpoint = 0"); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("canonical: begin: %w", err)
 	}
-	return &canonicalWriter{conn: conn, pending: map[string][]canonical.Row{}, stmts: map[string]driver.Stmt{}}, nil
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		restoreAutocheckpoint(conn)
+		conn.Close()
+		return nil, fmt.Errorf("canonical: begin: %w", err)
+	}
+	return &canonicalWriter{conn: conn, ckpt: s.ckpt, pending: map[string][]canonical.Row{}, stmts: map[string]driver.Stmt{}}, nil
+}
+
+// walAutocheckpoint is SQLite's default, which every other write on the
+// writer connection keeps.
+const walAutocheckpoint = 1000
+
+// restoreAutocheckpoint gives the connection back its automatic
+// checkpoints before it returns to the pool; a connection that cannot be
+// restored is dropped instead.
+func restoreAutocheckpoint(conn *sql.Conn) {
+	if _, err := conn.ExecContext(context.Background(), fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", walAutocheckpoint)); err != nil {
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
 }
 
 // canonicalWriter buffers rows per table and upserts them with prepared
@@ -54,6 +74,7 @@ func (s *Store) BeginCanonical(ctx context.Context) (store.CanonicalWriter, erro
 // the same key updates the earlier one.
 type canonicalWriter struct {
 	conn    *sql.Conn
+	ckpt    *checkpointer
 	order   []string                   // tables in first-written order
 	pending map[string][]canonical.Row // buffered rows by table
 	stmts   map[string]driver.Stmt     // each table's upsert, prepared in this transaction
@@ -208,6 +229,8 @@ func (w *canonicalWriter) Commit(ctx context.Context) error {
 		return fmt.Errorf("canonical: commit: %w", err)
 	}
 	w.done = true
+	restoreAutocheckpoint(w.conn)
+	w.ckpt.request()
 	return w.conn.Close()
 }
 
@@ -227,6 +250,7 @@ func (w *canonicalWriter) Rollback(ctx context.Context) error {
 		w.conn.Close()
 		return fmt.Errorf("canonical: rollback: %w", err)
 	}
+	restoreAutocheckpoint(w.conn)
 	return w.conn.Close()
 }
 

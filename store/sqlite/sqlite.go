@@ -60,6 +60,7 @@ type Store struct {
 	path string
 	w    *sql.DB
 	r    *sql.DB
+	ckpt *checkpointer // the canonical writer's checkpoints
 }
 
 var _ store.Store = (*Store)(nil)
@@ -107,6 +108,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	s.r.SetMaxOpenConns(4)
 	s.r.SetMaxIdleConns(4)
 	if err := s.r.PingContext(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite %s: %w", path, err)
+	}
+	if s.ckpt, err = newCheckpointer(path); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("sqlite %s: %w", path, err)
 	}
@@ -197,6 +202,9 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close closes both pools.
 func (s *Store) Close() error {
 	var errs []error
+	if s.ckpt != nil {
+		errs = append(errs, s.ckpt.close())
+	}
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
 	}
