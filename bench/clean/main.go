@@ -277,6 +277,7 @@ func load(args []string) error {
 	prof := fs.String("cpuprofile", "", "write a CPU profile of each clean here (F.<source> when both run)")
 	batchRows := fs.Int("batch-rows", 0, "objects share a transaction up to this many rows (0: the clean task's default)")
 	batchAge := fs.Duration("batch-age", 0, "... or for this long (0: the default)")
+	withBulk := fs.Bool("bulk", true, "also time the bulk load (false: the clean alone, for comparing cleans)")
 	fs.Parse(args)
 	ctx := context.Background()
 	b, err := os.ReadFile(filepath.Join(*dir, "corpus.json"))
@@ -323,12 +324,12 @@ func load(args []string) error {
 		if err != nil {
 			return err
 		}
-		cpu0 := processCPU()
+		cpu0, srv0 := processCPU(), serverCPU()
 		start := time.Now()
 		out, err := tasks.CleanInterval(ctx, tasks.Deps{Config: cfg, Store: st, Raw: zone}, tasks.CleanSpec{Sources: []string{s.src}, Interval: c.Interval,
 			Batch: tasks.BatchLimits{Rows: *batchRows, Age: *batchAge}})
 		took := time.Since(start)
-		cleanCPU := processCPU() - cpu0
+		cleanCPU, cleanSrv := processCPU()-cpu0, serverCPU()-srv0
 		stopProfile()
 		if err != nil {
 			return err
@@ -343,6 +344,16 @@ func load(args []string) error {
 			rawBytes += info.Meta.Size
 		}
 
+		name := "sqlite"
+		if strings.HasPrefix(*db, "postgres") {
+			name = "postgres"
+		}
+		if !*withBulk {
+			st.Close()
+			fmt.Printf("%-18s %-9s %9d %10d %12.0f %12s %12.1f %7s %7.0f MiB %9.1f s\n", s.src, name, rows, out.Objects, float64(rows)/took.Seconds(), "-",
+				float64(rawBytes)/took.Seconds()/1e6, "-", rss, cleanCPU.Seconds())
+			continue
+		}
 		// The same rows, as the database's bulk path takes them.
 		csvPath := filepath.Join(work, s.table+".csv")
 		cols, err := writeCSV(ctx, st, s.table, csvPath, strings.HasPrefix(*db, "postgres"))
@@ -360,17 +371,19 @@ func load(args []string) error {
 		} else {
 			return err
 		}
+		srv0 = serverCPU()
 		bulkTook, bulkCPU, err := bulkLoad(bulkTarget, s.table, cols, csvPath)
+		bulkSrv := serverCPU() - srv0
 		if err != nil {
 			return err
 		}
-		name := "sqlite"
-		if strings.HasPrefix(*db, "postgres") {
-			name = "postgres"
-		}
 		cr, br := float64(rows)/took.Seconds(), float64(rows)/bulkTook.Seconds()
-		fmt.Printf("%-18s %-9s %9d %10d %12.0f %12.0f %12.1f %7.2f %7.0f MiB %9.1f s %9.1f s\n", s.src, name, rows, out.Objects, cr, br,
-			float64(rawBytes)/took.Seconds()/1e6, cr/br, rss, cleanCPU.Seconds(), bulkCPU.Seconds())
+		cpu := fmt.Sprintf("%9.1f s %9.1f s", cleanCPU.Seconds(), bulkCPU.Seconds())
+		if name == "postgres" {
+			cpu += fmt.Sprintf("   server: clean %.1f s, bulk %.1f s", cleanSrv.Seconds(), bulkSrv.Seconds())
+		}
+		fmt.Printf("%-18s %-9s %9d %10d %12.0f %12.0f %12.1f %7.2f %7.0f MiB %s\n", s.src, name, rows, out.Objects, cr, br,
+			float64(rawBytes)/took.Seconds()/1e6, cr/br, rss, cpu)
 	}
 	return nil
 }
@@ -518,6 +531,37 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// serverCPU is the CPU time used so far by the local PostgreSQL server's
+// processes, live and exited (reaped by the postmaster), for comparing the
+// server's work in a clean with its work in the bulk load. Zero when the
+// server is not on this machine (not visible in /proc).
+func serverCPU() time.Duration {
+	dirs, _ := os.ReadDir("/proc")
+	var ticks int64
+	for _, d := range dirs {
+		if _, err := strconv.Atoi(d.Name()); err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", d.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ... : fields after the comm's closing paren.
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 || !bytes.HasPrefix(b[bytes.IndexByte(b, '(')+1:], []byte("postgres")) {
+			continue
+		}
+		f := strings.Fields(string(b[i+1:]))
+		for _, k := range []int{11, 12, 13, 14} { // utime stime cutime cstime
+			if k < len(f) {
+				n, _ := strconv.ParseInt(f[k], 10, 64)
+				ticks += n
+			}
+		}
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond // USER_HZ 100
 }
 
 // bulkLoad times the database's own CSV load into the empty table, and
