@@ -47,7 +47,44 @@ func ZeroNull(t time.Time) *time.Time {
 }
 
 // TimeText is t in SQLite's stored form.
-func TimeText(t time.Time) string { return Time(t).Format(TimeLayout) }
+func TimeText(t time.Time) string {
+	var b [len(TimeLayout)]byte
+	return string(AppendTimeText(b[:0], t))
+}
+
+// AppendTimeText appends TimeText(t) to dst: the layout written digit by
+// digit (a writer formats two times per post; time.Format parses its
+// layout every call).
+func AppendTimeText(dst []byte, t time.Time) []byte {
+	t = Time(t)
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.AppendFormat(dst, TimeLayout)
+	}
+	hour, min, sec := t.Clock()
+	d := func(n, width int) { // n in width digits, zero-padded
+		at := len(dst)
+		dst = append(dst, "000000"[:width]...)
+		for i := at + width - 1; i >= at; i-- {
+			dst[i] = byte('0' + n%10)
+			n /= 10
+		}
+	}
+	d(year, 4)
+	dst = append(dst, '-')
+	d(int(month), 2)
+	dst = append(dst, '-')
+	d(day, 2)
+	dst = append(dst, 'T')
+	d(hour, 2)
+	dst = append(dst, ':')
+	d(min, 2)
+	dst = append(dst, ':')
+	d(sec, 2)
+	dst = append(dst, '.')
+	d(t.Nanosecond()/1000, 6)
+	return append(dst, 'Z')
+}
 
 // NullTimeText is *t in SQLite's stored form, or nil (SQL NULL).
 func NullTimeText(t *time.Time) any {
@@ -117,6 +154,9 @@ func (t TextTime) Value() (driver.Value, error) {
 // Text makes s storable as text in both dialects: invalid UTF-8 sequences
 // and NUL bytes become U+FFFD.
 func Text(s string) string {
+	if utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 {
+		return s // the common case, checked faster than ToValidUTF8 does
+	}
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	if strings.IndexByte(s, 0) >= 0 {
 		s = strings.ReplaceAll(s, "\x00", "\uFFFD")
