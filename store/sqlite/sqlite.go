@@ -52,6 +52,10 @@ var migrations embed.FS
 // still matters for the other process sharing the file (memepipe serve and
 // memepipe run at once): its writer and ours wait for each other.
 //
+// A third connection, ckpt, writes no rows: it copies the WAL into the
+// database file after batches of canonical rows (checkpoint.go), so the
+// writer does not stop for it.
+//
 // w begins transactions with BEGIN IMMEDIATE, taking the write lock at the
 // start: a deferred transaction that reads then writes can fail with
 // SQLITE_BUSY at once, without waiting, when another process wrote in
