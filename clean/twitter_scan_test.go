@@ -2,12 +2,15 @@ package clean
 
 import (
 	"bytes"
+	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
+	"memepipe/canonical"
 	"memepipe/internal/shareddata"
 )
 
@@ -136,4 +139,26 @@ func FuzzIsNormalText(f *testing.F) {
 			t.Fatalf("isNormalText(%q), but it normalizes to %q", s, normalizeText(s))
 		}
 	})
+}
+
+// A TextBody parses as the same bytes in a bytes.Reader do, and one partly
+// read gives the rest, like any reader.
+func TestTextBody(t *testing.T) {
+	tok := pepeEth
+	parse := func(body io.Reader) []canonical.Row {
+		rows, err := Parse(context.Background(), Input{Source: "twitter.search", Key: "k", Body: body, FetchedAt: fetched, Token: &tok, Watchlist: twoPepes})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rows
+	}
+	fromText, fromBytes := parse(NewTextBody(simPage)), parse(bytes.NewReader([]byte(simPage)))
+	if len(fromText) != 2 || !reflect.DeepEqual(fromText, fromBytes) {
+		t.Fatalf("TextBody rows %+v\nbytes.Reader rows %+v", fromText, fromBytes)
+	}
+	b := NewTextBody("0123456789")
+	b.Read(make([]byte, 4))
+	if s, err := readString(b); s != "456789" || err != nil {
+		t.Fatalf("readString of a partly read TextBody = %q, %v", s, err)
+	}
 }

@@ -633,12 +633,12 @@ func parseOnly(args []string) error {
 				return err
 			}
 			start := time.Now()
-			obj, err := zone.Get(ctx, info.Key)
+			obj, body, err := zone.GetText(ctx, info.Key)
 			if err != nil {
 				return err
 			}
 			readTook += time.Since(start)
-			in := clean.Input{Source: src, Key: info.Key, Body: bytes.NewReader(obj.Body), FetchedAt: obj.FetchedAt, URL: obj.URL, Watchlist: c.Watchlist}
+			in := clean.Input{Source: src, Key: info.Key, Body: clean.NewTextBody(body), FetchedAt: obj.FetchedAt, URL: obj.URL, Watchlist: c.Watchlist}
 			for i := range c.Watchlist {
 				if c.Watchlist[i].Key() == obj.Token {
 					in.Token = &c.Watchlist[i]
