@@ -19,6 +19,34 @@ func newDecoder(r io.Reader) *json.Decoder {
 	return dec
 }
 
+// TextBody is a body held whole as a string (Input.Body): a parser that
+// reads the body whole takes the string itself instead of a copy, and its
+// rows' strings are substrings of it.
+type TextBody struct {
+	*strings.Reader
+	text string
+}
+
+// NewTextBody returns a body reading text.
+func NewTextBody(text string) *TextBody { return &TextBody{strings.NewReader(text), text} }
+
+// readString reads r whole into a string: a parser's strings can then be
+// substrings of it. A TextBody not yet read is its string; otherwise the
+// bytes are copied once, into a string sized up front when r knows its
+// length.
+func readString(r io.Reader) (string, error) {
+	if t, ok := r.(*TextBody); ok && t.Len() == len(t.text) {
+		t.Seek(0, io.SeekEnd)
+		return t.text, nil
+	}
+	var b strings.Builder
+	if l, ok := r.(interface{ Len() int }); ok {
+		b.Grow(l.Len())
+	}
+	_, err := io.Copy(&b, r)
+	return b.String(), err
+}
+
 // jsonErr turns an encoding/json error into a ParseError at path,
 // extending the path with the struct field a type error names.
 func (in Input) jsonErr(path string, err error) error {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"memepipe/watchlist"
 )
@@ -17,6 +18,13 @@ import (
 // zero-width-joiner sequences and variation selectors, are kept: they carry
 // sentiment.
 func NormalizeTweetText(s string) string {
+	if isNormalText(s) {
+		return s
+	}
+	return normalizeText(s)
+}
+
+func normalizeText(s string) string {
 	for i := 0; i < 2 && strings.Contains(s, "&"); i++ {
 		u := html.UnescapeString(s)
 		if u == s {
@@ -44,6 +52,37 @@ func NormalizeTweetText(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// isNormalText reports whether NormalizeTweetText would return s as it
+// is (most posts): no entity, no whitespace but single spaces between
+// words, nothing dropped. It saves building a copy of every post.
+func isNormalText(s string) bool {
+	if s == "" {
+		return true
+	}
+	if s[0] == ' ' || s[len(s)-1] == ' ' {
+		return false
+	}
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '&', c < ' ', c == 0x7f:
+				return false
+			case c == ' ' && s[i+1] == ' ': // s does not end in a space
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError || unicode.IsSpace(r) || unicode.IsControl(r) || r == '\ufeff' || r == '\u200b' {
+			return false
+		}
+		i += size
+	}
+	return true
 }
 
 // Cashtags returns the $SYMBOLs in text, upper-case, deduplicated, in
@@ -95,7 +134,11 @@ var addressInTextRE = regexp.MustCompile(`\b0x[0-9a-fA-F]{40}\b`)
 // candidate on the collection token's chain. Without evidence it stays
 // unresolved.
 func ResolveCashtag(list watchlist.List, sym string, context *watchlist.Token, text string) (watchlist.Token, bool) {
-	cands := list.BySymbol(sym)
+	return resolveAmong(list.BySymbol(sym), context, text)
+}
+
+// resolveAmong is ResolveCashtag given the symbol's candidates.
+func resolveAmong(cands []watchlist.Token, context *watchlist.Token, text string) (watchlist.Token, bool) {
 	switch len(cands) {
 	case 0:
 		return watchlist.Token{}, false

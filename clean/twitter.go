@@ -1,14 +1,15 @@
 package clean
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"memepipe/canonical"
+	"memepipe/watchlist"
 )
 
 func init() { Register(twitterSearchParser{}) }
@@ -94,27 +95,18 @@ func SnowflakeTime(id string) (time.Time, bool) {
 // and each tweet row needs its author, so a page (at most 100 posts) is
 // held at once; pages are small by API contract.
 func (twitterSearchParser) Parse(ctx context.Context, in Input, emit Emit) error {
-	b, err := io.ReadAll(in.Body)
+	b, err := readString(in.Body)
 	if err != nil {
 		return in.errAt("$", err)
 	}
 	var body searchBody
-	in.Body = bytes.NewReader(b)
-	if err := in.decodeWhole(&body); err != nil {
-		// Again, post by post, for the path of the post that failed (one
-		// pass over the body costs half as much as two; bad bodies are rare).
-		var rawBody rawSearchBody
-		in.Body = bytes.NewReader(b)
-		if err := in.decodeWhole(&rawBody); err != nil {
+	if !scanSearchBody(b, &body) {
+		// Not a plain page of results: encoding/json decodes it, or names
+		// what is wrong with it.
+		body = searchBody{}
+		if err := decodeSearchBody(in, b, &body); err != nil {
 			return err
 		}
-		for i, raw := range rawBody.Data {
-			var t tweetJSON
-			if err := json.Unmarshal(raw, &t); err != nil {
-				return in.jsonErr("$.data["+strconv.Itoa(i)+"]", err)
-			}
-		}
-		return err
 	}
 	if body.Data == nil {
 		if len(body.Errors) > 0 {
@@ -137,6 +129,7 @@ func (twitterSearchParser) Parse(ctx context.Context, in Input, emit Emit) error
 		}
 		return nil // result_count 0: no posts in the window
 	}
+	page := pageTokens{list: in.Watchlist, context: in.Token}
 	users := make(map[string]userJSON, len(body.Includes.Users))
 	for _, u := range body.Includes.Users {
 		users[u.ID] = u
@@ -182,11 +175,11 @@ func (twitterSearchParser) Parse(ctx context.Context, in Input, emit Emit) error
 			}
 		}
 		row.Cashtags = Cashtags(row.Text)
-		seen := map[string]bool{}
 		for _, sym := range row.Cashtags {
-			if tok, ok := ResolveCashtag(in.Watchlist, sym, in.Token, row.Text); ok && !seen[tok.Key()] {
-				seen[tok.Key()] = true
-				row.CashtagTokens = append(row.CashtagTokens, tok.Key())
+			if tok, ok := page.resolve(sym, row.Text); ok {
+				if k := page.key(tok); !slices.Contains(row.CashtagTokens, k) {
+					row.CashtagTokens = append(row.CashtagTokens, k)
+				}
 			}
 		}
 		// The post belongs to the token whose search found it. Without
@@ -194,7 +187,7 @@ func (twitterSearchParser) Parse(ctx context.Context, in Input, emit Emit) error
 		// cashtags resolve to, one row each; else to none (token "").
 		switch {
 		case in.Token != nil:
-			row.Token = in.Token.Key()
+			row.Token = page.key(*in.Token)
 			if err := emit(row); err != nil {
 				return err
 			}
@@ -214,6 +207,69 @@ func (twitterSearchParser) Parse(ctx context.Context, in Input, emit Emit) error
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// pageTokens resolves a page's cashtags and token keys, remembering
+// what it worked out for the page's other posts: a page is one token's
+// search, its posts name the same few symbols, and a watchlist lookup and
+// a key (built and lower-cased) per post were a tenth of the parse.
+type pageTokens struct {
+	list    watchlist.List
+	context *watchlist.Token
+	cands   map[string][]watchlist.Token // by symbol
+	keys    map[tokenIdent]string
+}
+
+type tokenIdent struct{ chain, address, symbol string }
+
+// resolve is ResolveCashtag for a post of the page.
+func (p *pageTokens) resolve(sym, text string) (watchlist.Token, bool) {
+	cands, ok := p.cands[sym]
+	if !ok {
+		if p.cands == nil {
+			p.cands = map[string][]watchlist.Token{}
+		}
+		cands = p.list.BySymbol(sym)
+		p.cands[sym] = cands
+	}
+	return resolveAmong(cands, p.context, text)
+}
+
+// key is t.Key().
+func (p *pageTokens) key(t watchlist.Token) string {
+	id := tokenIdent{t.Chain, t.Address, t.Symbol}
+	k, ok := p.keys[id]
+	if !ok {
+		if p.keys == nil {
+			p.keys = map[tokenIdent]string{}
+		}
+		k = t.Key()
+		p.keys[id] = k
+	}
+	return k
+}
+
+// decodeSearchBody decodes b with encoding/json, naming the path of what
+// fails.
+func decodeSearchBody(in Input, b string, body *searchBody) error {
+	in.Body = strings.NewReader(b)
+	if err := in.decodeWhole(body); err != nil {
+		// Again, post by post, for the path of the post that failed (one
+		// pass over the body costs half as much as two; bad bodies are rare).
+		var rawBody rawSearchBody
+		in.Body = strings.NewReader(b)
+		if err := in.decodeWhole(&rawBody); err != nil {
+			return err
+		}
+		for i, raw := range rawBody.Data {
+			var t tweetJSON
+			if err := json.Unmarshal(raw, &t); err != nil {
+				return in.jsonErr("$.data["+strconv.Itoa(i)+"]", err)
+			}
+		}
+		return err
 	}
 	return nil
 }

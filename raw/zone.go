@@ -27,12 +27,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"gocloud.dev/blob"
@@ -213,31 +215,114 @@ func (z *Zone) Stat(ctx context.Context, key string) (Meta, error) {
 // Get reads an object and checks it: the body must decompress completely and
 // hash to the SHA-256 recorded when it was stored.
 func (z *Zone) Get(ctx context.Context, key string) (Object, error) {
-	m, err := z.Stat(ctx, key)
+	var body bytes.Buffer
+	m, err := z.read(ctx, key, &body)
 	if err != nil {
 		return Object{}, err
 	}
+	return Object{Meta: m, Body: body.Bytes()}, nil
+}
+
+// GetText is Get with the body as a string, read into one without a copy:
+// a cleaner's parsers keep substrings of it in their rows.
+func (z *Zone) GetText(ctx context.Context, key string) (Meta, string, error) {
+	var body strings.Builder
+	m, err := z.read(ctx, key, &body)
+	if err != nil {
+		return Meta{}, "", err
+	}
+	return m, body.String(), nil
+}
+
+// bodyWriter is where read decompresses a body to: a bytes.Buffer or a
+// strings.Builder.
+type bodyWriter interface {
+	io.Writer
+	Grow(n int)
+}
+
+// read decompresses an object's body into body and checks it.
+func (z *Zone) read(ctx context.Context, key string, body bodyWriter) (Meta, error) {
+	m, err := z.Stat(ctx, key)
+	if err != nil {
+		return Meta{}, err
+	}
 	r, err := z.bucket.NewReader(ctx, key, nil)
 	if gcerrors.Code(err) == gcerrors.NotFound {
-		return Object{}, fmt.Errorf("raw: %s: %w", key, ErrNotFound)
+		return Meta{}, fmt.Errorf("raw: %s: %w", key, ErrNotFound)
 	}
 	if err != nil {
-		return Object{}, fmt.Errorf("raw: read %s: %w", key, err)
+		return Meta{}, fmt.Errorf("raw: read %s: %w", key, err)
 	}
 	defer r.Close()
-	gz, err := gzip.NewReader(r)
+	rd := readers.Get().(*reader)
+	defer readers.Put(rd)
+	body.Grow(int(min(max(m.Size, 0), maxPresize)))
+	sum, err := rd.gunzip(r, body)
 	if err != nil {
-		return Object{}, fmt.Errorf("raw: %s is corrupt (not gzip: %v)", key, err)
+		return Meta{}, fmt.Errorf("raw: %s is corrupt (%v)", key, err)
 	}
-	body, err := io.ReadAll(gz)
+	if got := hex.EncodeToString(sum); got != m.SHA256 {
+		return Meta{}, fmt.Errorf("raw: %s is corrupt: body hashes to %s, metadata says %s", key, got, m.SHA256)
+	}
+	return m, nil
+}
+
+// reader is what reading one object needs, kept in a pool: a cleaner
+// reads thousands of small objects, and a new gzip.Reader allocates its
+// decompressor's tables (tens of KiB) and a bufio.Reader each time.
+type reader struct {
+	gz         *gzip.Reader
+	compressed bytes.Buffer
+	src        bytes.Reader
+	hash       hash.Hash
+	buf        [32 << 10]byte
+}
+
+var readers = sync.Pool{New: func() any { return &reader{hash: sha256.New()} }}
+
+// maxPresize bounds the body buffer allocated up front from the metadata's
+// size (a bigger body still reads; the buffer then grows as it goes).
+const maxPresize = 64 << 20
+
+// gunzip reads the stored bytes whole (gzip then decodes from memory,
+// without a bufio.Reader of its own) and decompresses them to EOF, so the
+// gzip trailer (CRC and length) is checked, into body, hashing them on the
+// way: it returns their SHA-256.
+func (rd *reader) gunzip(r io.Reader, body io.Writer) ([]byte, error) {
+	rd.compressed.Reset()
+	defer func() {
+		if rd.compressed.Cap() > 1<<20 {
+			rd.compressed = bytes.Buffer{} // do not pool a rare big one
+		}
+	}()
+	if _, err := rd.compressed.ReadFrom(r); err != nil {
+		return nil, err
+	}
+	rd.src.Reset(rd.compressed.Bytes())
+	var err error
+	if rd.gz == nil {
+		rd.gz, err = gzip.NewReader(&rd.src)
+	} else {
+		err = rd.gz.Reset(&rd.src)
+	}
 	if err != nil {
-		return Object{}, fmt.Errorf("raw: %s is corrupt (%v)", key, err)
+		return nil, fmt.Errorf("not gzip: %v", err)
 	}
-	sum := sha256.Sum256(body)
-	if got := hex.EncodeToString(sum[:]); got != m.SHA256 {
-		return Object{}, fmt.Errorf("raw: %s is corrupt: body hashes to %s, metadata says %s", key, got, m.SHA256)
+	rd.hash.Reset()
+	for {
+		n, err := rd.gz.Read(rd.buf[:])
+		if n > 0 {
+			rd.hash.Write(rd.buf[:n])
+			body.Write(rd.buf[:n])
+		}
+		if err == io.EOF {
+			return rd.hash.Sum(nil), nil
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	return Object{Meta: m, Body: body}, nil
 }
 
 // Delete removes an object. The raw zone is append-only for the pipeline;

@@ -83,6 +83,10 @@ func TestPutGetRoundTripByteForByte(t *testing.T) {
 			if !bytes.Equal(got.Body, c.body) {
 				t.Fatalf("body differs: got %d bytes, want %d", len(got.Body), len(c.body))
 			}
+			tm, text, err := z.GetText(ctx, key)
+			if err != nil || text != string(c.body) || tm != got.Meta {
+				t.Fatalf("GetText: %d bytes, meta %+v, %v; want Get's", len(text), tm, err)
+			}
 			m := got.Meta
 			if m.Source != c.source || m.Token != tokA || m.Interval != ivH0 || m.Status != 200 ||
 				!m.FetchedAt.Equal(fetched) || m.SHA256 != hex.EncodeToString(sum[:]) ||
@@ -243,6 +247,28 @@ func TestGetDetectsCorruption(t *testing.T) {
 	_, err = z.Get(ctx, key)
 	if err == nil || !strings.Contains(err.Error(), "corrupt") || !strings.Contains(err.Error(), key) {
 		t.Fatalf("Get of a truncated object: %v", err)
+	}
+	if _, _, err := z.GetText(ctx, key); err == nil || !strings.Contains(err.Error(), "corrupt") {
+		t.Fatalf("GetText of a truncated object: %v", err)
+	}
+	// Bytes flipped in the stored gzip stream: the CRC, or the SHA-256,
+	// catches it.
+	good, _, err := z.Put(ctx, Object{Meta: Meta{Source: "yahoo.chart", Token: "BTC-USD", Interval: ivH0, Status: 200},
+		Body: sample(t, "api-samples", "yahoo", "bodies", "chart-AAPL.json")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, filepath.FromSlash(good))
+	gz, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gz[len(gz)/2] ^= 0xff
+	if err := os.WriteFile(path, gz, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := z.Get(ctx, good); err == nil || !strings.Contains(err.Error(), "corrupt") {
+		t.Fatalf("Get of a flipped byte: %v", err)
 	}
 	if _, err := z.Get(ctx, "yahoo.chart/2024-05-01/nope"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("missing key: %v", err)

@@ -1,7 +1,6 @@
 package tasks
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"runtime"
@@ -289,12 +288,12 @@ func loadObjects(ctx context.Context, d Deps, spec CleanSpec, parsers []clean.Pa
 // parseObject reads one raw object and parses it into its rows (all of
 // them, or an error naming the source, key and JSON path).
 func parseObject(ctx context.Context, d Deps, p clean.Parser, wl watchlist.List, key string) ([]canonical.Row, int, error) {
-	obj, err := d.Raw.Get(ctx, key)
+	obj, body, err := d.Raw.GetText(ctx, key)
 	if err != nil {
 		return nil, 0, err
 	}
 	in := clean.Input{
-		Source: obj.Source, Key: key, Body: bytes.NewReader(obj.Body),
+		Source: obj.Source, Key: key, Body: clean.NewTextBody(body),
 		FetchedAt: obj.FetchedAt, URL: obj.URL, Watchlist: wl,
 	}
 	if obj.Token != "" {
@@ -318,5 +317,5 @@ func parseObject(ctx context.Context, d Deps, p clean.Parser, wl watchlist.List,
 	if err != nil {
 		return nil, 0, err
 	}
-	return rows, len(obj.Body), nil
+	return rows, len(body), nil
 }

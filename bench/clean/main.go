@@ -47,6 +47,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -273,18 +274,11 @@ func load(args []string) error {
 	dir := fs.String("dir", "", "corpus directory written by gen")
 	db := fs.String("db", "sqlite", "sqlite, or a postgres:// URL")
 	only := fs.String("source", "", "clean only this raw source (twitter.search or etherscan.tokentx)")
-	prof := fs.String("cpuprofile", "", "write a CPU profile of the cleans here")
+	prof := fs.String("cpuprofile", "", "write a CPU profile of each clean here (F.<source> when both run)")
 	batchRows := fs.Int("batch-rows", 0, "objects share a transaction up to this many rows (0: the clean task's default)")
 	batchAge := fs.Duration("batch-age", 0, "... or for this long (0: the default)")
+	withBulk := fs.Bool("bulk", true, "also time the bulk load (false: the clean alone, for comparing cleans)")
 	fs.Parse(args)
-	if *prof != "" {
-		f, err := os.Create(*prof)
-		if err != nil {
-			return err
-		}
-		pprof.StartCPUProfile(f)
-		defer pprof.StopCPUProfile()
-	}
 	ctx := context.Background()
 	b, err := os.ReadFile(filepath.Join(*dir, "corpus.json"))
 	if err != nil {
@@ -311,7 +305,7 @@ func load(args []string) error {
 	cfg.Watchlist = c.Watchlist
 
 	sources := []struct{ src, table string }{{twitter.Source, canonical.TableTweets}, {etherscan.SourceTokenTx, canonical.TableTransfers}}
-	fmt.Printf("%-18s %-9s %9s %10s %12s %12s %12s %7s %9s\n", "source", "db", "rows", "objects", "clean rows/s", "bulk rows/s", "clean MB/s", "ratio", "peak RSS")
+	fmt.Printf("%-18s %-9s %9s %10s %12s %12s %12s %7s %9s %11s %11s\n", "source", "db", "rows", "objects", "clean rows/s", "bulk rows/s", "clean MB/s", "ratio", "peak RSS", "clean CPU", "bulk CPU")
 	for _, s := range sources {
 		if *only != "" && s.src != *only {
 			continue
@@ -326,10 +320,17 @@ func load(args []string) error {
 			return err
 		}
 		runtime.GC()
+		stopProfile, err := startProfile(*prof, s.src, *only == "")
+		if err != nil {
+			return err
+		}
+		cpu0, srv0 := processCPU(), serverCPU()
 		start := time.Now()
 		out, err := tasks.CleanInterval(ctx, tasks.Deps{Config: cfg, Store: st, Raw: zone}, tasks.CleanSpec{Sources: []string{s.src}, Interval: c.Interval,
 			Batch: tasks.BatchLimits{Rows: *batchRows, Age: *batchAge}})
 		took := time.Since(start)
+		cleanCPU, cleanSrv := processCPU()-cpu0, serverCPU()-srv0
+		stopProfile()
 		if err != nil {
 			return err
 		}
@@ -343,6 +344,16 @@ func load(args []string) error {
 			rawBytes += info.Meta.Size
 		}
 
+		name := "sqlite"
+		if strings.HasPrefix(*db, "postgres") {
+			name = "postgres"
+		}
+		if !*withBulk {
+			st.Close()
+			fmt.Printf("%-18s %-9s %9d %10d %12.0f %12s %12.1f %7s %7.0f MiB %9.1f s\n", s.src, name, rows, out.Objects, float64(rows)/took.Seconds(), "-",
+				float64(rawBytes)/took.Seconds()/1e6, "-", rss, cleanCPU.Seconds())
+			continue
+		}
 		// The same rows, as the database's bulk path takes them.
 		csvPath := filepath.Join(work, s.table+".csv")
 		cols, err := writeCSV(ctx, st, s.table, csvPath, strings.HasPrefix(*db, "postgres"))
@@ -360,17 +371,19 @@ func load(args []string) error {
 		} else {
 			return err
 		}
-		bulkTook, err := bulkLoad(bulkTarget, s.table, cols, csvPath)
+		srv0 = serverCPU()
+		bulkTook, bulkCPU, err := bulkLoad(bulkTarget, s.table, cols, csvPath)
+		bulkSrv := serverCPU() - srv0
 		if err != nil {
 			return err
 		}
-		name := "sqlite"
-		if strings.HasPrefix(*db, "postgres") {
-			name = "postgres"
-		}
 		cr, br := float64(rows)/took.Seconds(), float64(rows)/bulkTook.Seconds()
-		fmt.Printf("%-18s %-9s %9d %10d %12.0f %12.0f %12.1f %7.2f %7.0f MiB\n", s.src, name, rows, out.Objects, cr, br,
-			float64(rawBytes)/took.Seconds()/1e6, cr/br, rss)
+		cpu := fmt.Sprintf("%9.1f s %9.1f s", cleanCPU.Seconds(), bulkCPU.Seconds())
+		if name == "postgres" {
+			cpu += fmt.Sprintf("   server: clean %.1f s, bulk %.1f s", cleanSrv.Seconds(), bulkSrv.Seconds())
+		}
+		fmt.Printf("%-18s %-9s %9d %10d %12.0f %12.0f %12.1f %7.2f %7.0f MiB %s\n", s.src, name, rows, out.Objects, cr, br,
+			float64(rawBytes)/took.Seconds()/1e6, cr/br, rss, cpu)
 	}
 	return nil
 }
@@ -491,8 +504,70 @@ func columnOrder(line []byte) []string {
 	return cols
 }
 
-// bulkLoad times the database's own CSV load into the empty table.
-func bulkLoad(target, table string, cols []string, csvPath string) (time.Duration, error) {
+// startProfile starts a CPU profile of one clean in path (path.<source>
+// when several cleans run), if path is set.
+func startProfile(path, source string, several bool) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	if several {
+		path += "." + source
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// processCPU is the CPU time (user + system) this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// serverCPU is the CPU time used so far by the local PostgreSQL server's
+// processes, live and exited (reaped by the postmaster), for comparing the
+// server's work in a clean with its work in the bulk load. Zero when the
+// server is not on this machine (not visible in /proc).
+func serverCPU() time.Duration {
+	dirs, _ := os.ReadDir("/proc")
+	var ticks int64
+	for _, d := range dirs {
+		if _, err := strconv.Atoi(d.Name()); err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", d.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ... : fields after the comm's closing paren.
+		i := bytes.LastIndexByte(b, ')')
+		if i < 0 || !bytes.HasPrefix(b[bytes.IndexByte(b, '(')+1:], []byte("postgres")) {
+			continue
+		}
+		f := strings.Fields(string(b[i+1:]))
+		for _, k := range []int{11, 12, 13, 14} { // utime stime cutime cstime
+			if k < len(f) {
+				n, _ := strconv.ParseInt(f[k], 10, 64)
+				ticks += n
+			}
+		}
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond // USER_HZ 100
+}
+
+// bulkLoad times the database's own CSV load into the empty table, and
+// reports the CPU time of the client it runs (sqlite3 does the whole load;
+// psql only sends the file, the server's work is not in it).
+func bulkLoad(target, table string, cols []string, csvPath string) (time.Duration, time.Duration, error) {
 	var cmd *exec.Cmd
 	if strings.HasPrefix(target, "postgres") {
 		u, _ := url.Parse(target)
@@ -509,9 +584,9 @@ func bulkLoad(target, table string, cols []string, csvPath string) (time.Duratio
 	out, err := cmd.CombinedOutput()
 	took := time.Since(start)
 	if err != nil || len(strings.TrimSpace(string(out))) > 0 && strings.Contains(string(out), "rror") {
-		return 0, fmt.Errorf("%s: %v\n%s", cmd.Path, err, out)
+		return 0, 0, fmt.Errorf("%s: %v\n%s", cmd.Path, err, out)
 	}
-	return took, nil
+	return took, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), nil
 }
 
 // parseOnly times the stages before the store, one object after another
@@ -558,12 +633,12 @@ func parseOnly(args []string) error {
 				return err
 			}
 			start := time.Now()
-			obj, err := zone.Get(ctx, info.Key)
+			obj, body, err := zone.GetText(ctx, info.Key)
 			if err != nil {
 				return err
 			}
 			readTook += time.Since(start)
-			in := clean.Input{Source: src, Key: info.Key, Body: bytes.NewReader(obj.Body), FetchedAt: obj.FetchedAt, URL: obj.URL, Watchlist: c.Watchlist}
+			in := clean.Input{Source: src, Key: info.Key, Body: clean.NewTextBody(body), FetchedAt: obj.FetchedAt, URL: obj.URL, Watchlist: c.Watchlist}
 			for i := range c.Watchlist {
 				if c.Watchlist[i].Key() == obj.Token {
 					in.Token = &c.Watchlist[i]

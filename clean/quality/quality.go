@@ -68,14 +68,16 @@ type acc struct {
 }
 
 type collector struct {
-	m map[string]*acc
+	m map[accKey]*acc
 }
+
+type accKey struct{ table, check string }
 
 func (c *collector) get(table, check string, sev Severity) *acc {
 	if c.m == nil {
-		c.m = map[string]*acc{}
+		c.m = map[accKey]*acc{}
 	}
-	k := table + "\x00" + check
+	k := accKey{table, check}
 	a, ok := c.m[k]
 	if !ok {
 		a = &acc{res: Result{Check: check, Table: table, Severity: sev, Passed: true}, order: len(c.m)}
@@ -193,28 +195,34 @@ func Ranges(rows []canonical.Row, iv pipeline.Interval, now time.Time) []Result 
 	var c collector
 	limit := now.Add(FutureSkew)
 	for _, r := range rows {
-		t, key := r.Table(), r.Key()
-		check := func(name string, sev Severity, ok bool, why string) {
+		t := r.Table()
+		// The messages are built only for a failing check: most pass,
+		// and a clean checks every row.
+		check := func(name string, sev Severity, ok bool, why func() string) {
 			if ok {
 				c.pass(t, name, sev)
 			} else {
-				c.fail(t, name, sev, key, why)
+				c.fail(t, name, sev, r.Key(), why())
 			}
 		}
 		event := func(ts time.Time) {
 			if !iv.IsZero() {
-				check(CheckInInterval, Warn, iv.Contains(ts), ts.UTC().Format(time.RFC3339)+" not in "+iv.String())
+				check(CheckInInterval, Warn, iv.Contains(ts), func() string { return ts.UTC().Format(time.RFC3339) + " not in " + iv.String() })
 			}
-			check(CheckNotFuture, Error, !ts.After(limit), ts.UTC().Format(time.RFC3339)+" is after "+now.UTC().Format(time.RFC3339))
+			check(CheckNotFuture, Error, !ts.After(limit), func() string {
+				return ts.UTC().Format(time.RFC3339) + " is after " + now.UTC().Format(time.RFC3339)
+			})
 		}
 		snapshot := func(ts time.Time) {
-			check(CheckNotFuture, Error, !ts.After(limit), ts.UTC().Format(time.RFC3339)+" is after "+now.UTC().Format(time.RFC3339))
+			check(CheckNotFuture, Error, !ts.After(limit), func() string {
+				return ts.UTC().Format(time.RFC3339) + " is after " + now.UTC().Format(time.RFC3339)
+			})
 		}
 		positive := func(name string, v float64) {
-			check(CheckPricePositive, Error, v > 0 && !math.IsInf(v, 0), fmt.Sprintf("%s = %v", name, v))
+			check(CheckPricePositive, Error, v > 0 && !math.IsInf(v, 0), func() string { return fmt.Sprintf("%s = %v", name, v) })
 		}
 		nonNeg := func(name string, v float64) {
-			check(CheckNonNegative, Error, v >= 0 && !math.IsNaN(v), fmt.Sprintf("%s = %v", name, v))
+			check(CheckNonNegative, Error, v >= 0 && !math.IsNaN(v), func() string { return fmt.Sprintf("%s = %v", name, v) })
 		}
 		optNonNeg := func(name string, v *float64) {
 			if v != nil {
@@ -228,7 +236,7 @@ func Ranges(rows []canonical.Row, iv pipeline.Interval, now time.Time) []Result 
 		}
 		fraction := func(name string, v *float64) {
 			if v != nil {
-				check(CheckFraction, Error, *v >= 0 && *v <= 1, fmt.Sprintf("%s = %v", name, *v))
+				check(CheckFraction, Error, *v >= 0 && *v <= 1, func() string { return fmt.Sprintf("%s = %v", name, *v) })
 			}
 		}
 		enum := func(name, v string, allowed ...string) {
@@ -236,10 +244,10 @@ func Ranges(rows []canonical.Row, iv pipeline.Interval, now time.Time) []Result 
 			for _, a := range allowed {
 				ok = ok || v == a
 			}
-			check(CheckEnum, Error, ok, fmt.Sprintf("%s = %q", name, v))
+			check(CheckEnum, Error, ok, func() string { return fmt.Sprintf("%s = %q", name, v) })
 		}
 		rawNonNeg := func(name, v string) {
-			check(CheckNonNegative, Error, v != "" && !strings.HasPrefix(v, "-"), fmt.Sprintf("%s = %q", name, v))
+			check(CheckNonNegative, Error, v != "" && !strings.HasPrefix(v, "-"), func() string { return fmt.Sprintf("%s = %q", name, v) })
 		}
 
 		switch x := r.(type) {
@@ -251,10 +259,10 @@ func Ranges(rows []canonical.Row, iv pipeline.Interval, now time.Time) []Result 
 			if x.AdjClose != nil {
 				positive("adj_close", *x.AdjClose)
 			}
-			check(CheckHighGELow, Error, x.High >= x.Low, fmt.Sprintf("high %v < low %v", x.High, x.Low))
+			check(CheckHighGELow, Error, x.High >= x.Low, func() string { return fmt.Sprintf("high %v < low %v", x.High, x.Low) })
 			check(CheckOHLCInRange, Warn,
 				x.Open >= x.Low && x.Open <= x.High && x.Close >= x.Low && x.Close <= x.High,
-				fmt.Sprintf("open %v close %v outside [%v, %v]", x.Open, x.Close, x.Low, x.High))
+				func() string { return fmt.Sprintf("open %v close %v outside [%v, %v]", x.Open, x.Close, x.Low, x.High) })
 			nonNeg("volume", x.Volume)
 			event(x.TS)
 		case canonical.CorporateAction:
@@ -288,7 +296,7 @@ func Ranges(rows []canonical.Row, iv pipeline.Interval, now time.Time) []Result 
 				snapshot(*x.LaunchedAt)
 			}
 		case canonical.Tweet:
-			check(CheckNotEmpty, Warn, x.Text != "", "text is empty")
+			check(CheckNotEmpty, Warn, x.Text != "", func() string { return "text is empty" })
 			optCount("retweets", x.Retweets)
 			optCount("likes", x.Likes)
 			optCount("replies", x.Replies)
@@ -318,7 +326,7 @@ func Ranges(rows []canonical.Row, iv pipeline.Interval, now time.Time) []Result 
 			rawNonNeg("reserve_token_raw", x.ReserveTokenRaw)
 			event(x.TS)
 		case canonical.Contract:
-			check(CheckNotEmpty, Error, !x.Verified || x.SourceSHA256 != "", "verified without source_sha256")
+			check(CheckNotEmpty, Error, !x.Verified || x.SourceSHA256 != "", func() string { return "verified without source_sha256" })
 			snapshot(x.FetchedAt)
 		}
 	}

@@ -11,11 +11,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgtype"
 
 	"memepipe/canonical"
 	"memepipe/store"
-	"memepipe/store/internal/column"
 	"memepipe/store/internal/tables"
 )
 
@@ -90,8 +88,8 @@ func (w *canonicalWriter) Flush(ctx context.Context) error {
 			}
 			w.staged[t.Name] = true
 		}
-		src := &copySource{t: t, rows: rows, i: -1}
-		if _, err := w.tx.CopyFrom(ctx, pgx.Identifier{stage}, t.Names(), src); err != nil {
+		src := newCopyReader(t, rows)
+		if _, err := w.tx.Conn().PgConn().CopyFrom(ctx, src, copySQL(stage, t)); err != nil {
 			if src.err != nil {
 				return &store.RowError{Err: src.err}
 			}
@@ -130,8 +128,8 @@ func (w *canonicalWriter) copyDirect(ctx context.Context, t *tables.Table, rows 
 	if _, err := w.tx.Exec(ctx, "SAVEPOINT memepipe_copy"); err != nil {
 		return false, fmt.Errorf("canonical %s: savepoint: %w", t.Name, err)
 	}
-	src := &copySource{t: t, rows: rows, i: -1}
-	_, cerr := w.tx.CopyFrom(ctx, pgx.Identifier{t.Name}, t.Names(), src)
+	src := newCopyReader(t, rows)
+	_, cerr := w.tx.Conn().PgConn().CopyFrom(ctx, src, copySQL(t.Name, t))
 	if cerr == nil {
 		if _, err := w.tx.Exec(ctx, "RELEASE SAVEPOINT memepipe_copy"); err != nil {
 			return false, fmt.Errorf("canonical %s: release savepoint: %w", t.Name, err)
@@ -175,82 +173,12 @@ func (s *Store) directMissed(table string) {
 	s.directSkip[table] = directBackoff
 }
 
-// copySource feeds rows to CopyFrom.
-type copySource struct {
-	t    *tables.Table
-	rows []canonical.Row
-	i    int
-	vals []any
-	err  error
-}
-
-func (c *copySource) Next() bool {
-	c.i++
-	if c.i >= len(c.rows) {
-		return false
-	}
-	r := c.rows[c.i]
-	v := reflect.ValueOf(r)
-	c.vals = c.vals[:0]
-	for _, col := range c.t.Columns {
-		a, err := pgValue(col, col.Field(v))
-		if err != nil {
-			c.err = fmt.Errorf("canonical %s %s: %s: %w", c.t.Name, r.Key(), col.Name, err)
-			return false
-		}
-		c.vals = append(c.vals, a)
-	}
-	return true
-}
-
-func (c *copySource) Values() ([]any, error) { return c.vals, nil }
-func (c *copySource) Err() error             { return c.err }
-
 // clip keeps a bad value short in an error.
 func clip(s string) string {
 	if len(s) > 40 {
 		return s[:40] + "..."
 	}
 	return s
-}
-
-// pgValue is a column value as pgx encodes it for COPY.
-func pgValue(c tables.Column, f reflect.Value) (any, error) {
-	switch c.Kind {
-	case tables.Text:
-		return column.Text(f.String()), nil
-	case tables.Numeric:
-		var n pgtype.Numeric
-		if !column.IsDecimal(f.String()) {
-			return nil, fmt.Errorf("%q is not a decimal", clip(f.String()))
-		}
-		if err := n.Scan(f.String()); err != nil {
-			return nil, fmt.Errorf("%q is not a decimal: %w", f.String(), err)
-		}
-		return n, nil
-	case tables.Int:
-		return f.Int(), nil
-	case tables.Float:
-		return f.Float(), nil
-	case tables.Bool:
-		return f.Bool(), nil
-	case tables.Time:
-		return column.Time(f.Interface().(time.Time)), nil
-	case tables.IntPtr, tables.FloatPtr, tables.BoolPtr:
-		if f.IsNil() {
-			return nil, nil
-		}
-		return f.Elem().Interface(), nil
-	case tables.TimePtr:
-		return column.TimePtr(f.Interface().(*time.Time)), nil
-	case tables.Strings:
-		if f.IsNil() {
-			return nil, nil
-		}
-		b, err := json.Marshal(f.Interface())
-		return column.Text(string(b)), err
-	}
-	return nil, fmt.Errorf("unsupported column kind %d", c.Kind)
 }
 
 // rowError marks err as the rows' fault when PostgreSQL refused them for

@@ -37,11 +37,31 @@ func (s *Store) BeginCanonical(ctx context.Context) (store.CanonicalWriter, erro
 	if err != nil {
 		return nil, fmt.Errorf("canonical: begin: %w", err)
 	}
-	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+	// The checkpoint after this transaction's commit runs in the
+	// background (checkpointer), not on this connection.
+	if _, err := conn.ExecContext(ctx, "PRAGMA wal_autocheckpoint = 0"); err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("canonical: begin: %w", err)
 	}
-	return &canonicalWriter{conn: conn, pending: map[string][]canonical.Row{}, stmts: map[string]driver.Stmt{}}, nil
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		restoreAutocheckpoint(conn)
+		conn.Close()
+		return nil, fmt.Errorf("canonical: begin: %w", err)
+	}
+	return &canonicalWriter{conn: conn, ckpt: s.ckpt, pending: map[string][]canonical.Row{}, stmts: map[string]driver.Stmt{}}, nil
+}
+
+// walAutocheckpoint is SQLite's default, which every other write on the
+// writer connection keeps.
+const walAutocheckpoint = 1000
+
+// restoreAutocheckpoint gives the connection back its automatic
+// checkpoints before it returns to the pool; a connection that cannot be
+// restored is dropped instead.
+func restoreAutocheckpoint(conn *sql.Conn) {
+	if _, err := conn.ExecContext(context.Background(), fmt.Sprintf("PRAGMA wal_autocheckpoint = %d", walAutocheckpoint)); err != nil {
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+	}
 }
 
 // canonicalWriter buffers rows per table and upserts them with prepared
@@ -53,12 +73,15 @@ func (s *Store) BeginCanonical(ctx context.Context) (store.CanonicalWriter, erro
 // ROLLBACK. Rows are applied in the order written, so a later row with
 // the same key updates the earlier one.
 type canonicalWriter struct {
-	conn    *sql.Conn
-	order   []string                   // tables in first-written order
-	pending map[string][]canonical.Row // buffered rows by table
-	stmts   map[string]driver.Stmt     // each table's upsert, prepared in this transaction
-	done    bool
-	args    []driver.NamedValue
+	conn       *sql.Conn
+	ckpt       *checkpointer
+	order      []string                   // tables in first-written order
+	pending    map[string][]canonical.Row // buffered rows by table
+	stmts      map[string]driver.Stmt     // each table's upsert, prepared in this transaction
+	done       bool
+	values     rowValues
+	driverArgs driverArgs
+	rawArgs    rawArgs
 }
 
 // writeBatch is how many rows of one table are buffered before they are
@@ -133,30 +156,60 @@ func (w *canonicalWriter) insert(ctx context.Context, t *tables.Table, rows []ca
 			}
 			w.stmts[t.Name] = st
 		}
+		if rs, ok := rawStmtOf(dc, st); ok {
+			return w.insertRaw(t, rs, rows)
+		}
 		exec := st.(driver.StmtExecContext)
+		a := &w.driverArgs
 		for _, r := range rows {
-			v := reflect.ValueOf(r)
-			w.args = w.args[:0]
-			for i, c := range t.Columns {
-				a, err := sqliteValue(c, c.Field(v))
-				if err != nil {
-					return &store.RowError{Err: fmt.Errorf("canonical %s %s: %s: %w", t.Name, r.Key(), c.Name, err)}
-				}
-				w.args = append(w.args, driver.NamedValue{Ordinal: i + 1, Value: a})
+			a.args = a.args[:0]
+			w.values.reset(t, a)
+			if err := t.Encode(r, &w.values); err != nil {
+				return err
+			}
+			if w.values.err != nil {
+				return &store.RowError{Err: fmt.Errorf("canonical %s %s: %w", t.Name, r.Key(), w.values.err)}
 			}
 			// No cancellation inside a one-row statement: the context was
 			// checked above, per batch of rows.
-			if _, err := exec.ExecContext(context.Background(), w.args); err != nil {
-				err = fmt.Errorf("canonical %s %s: upsert: %w", t.Name, r.Key(), err)
-				if isRowRefused(err) {
-					return &store.RowError{Err: err}
-				}
-				return err
+			if _, err := exec.ExecContext(context.Background(), a.args); err != nil {
+				return upsertError(t, r, err)
 			}
 		}
-		clear(w.args) // do not keep the rows' strings alive
+		clear(a.args) // do not keep the rows' strings alive
 		return nil
 	})
+}
+
+// insertRaw runs the upsert once per row through SQLite's own API.
+func (w *canonicalWriter) insertRaw(t *tables.Table, rs rawStmt, rows []canonical.Row) error {
+	b := &w.rawArgs
+	b.stmt = rs
+	defer b.release()
+	for _, r := range rows {
+		b.release()
+		w.values.reset(t, b)
+		if err := t.Encode(r, &w.values); err != nil {
+			return err
+		}
+		if w.values.err != nil {
+			return &store.RowError{Err: fmt.Errorf("canonical %s %s: %w", t.Name, r.Key(), w.values.err)}
+		}
+		if err := b.exec(); err != nil {
+			return upsertError(t, r, err)
+		}
+	}
+	return nil
+}
+
+// upsertError describes a failed upsert of r, as the row's fault when
+// SQLite refused it for its values.
+func upsertError(t *tables.Table, r canonical.Row, err error) error {
+	err = fmt.Errorf("canonical %s %s: upsert: %w", t.Name, r.Key(), err)
+	if isRowRefused(err) {
+		return &store.RowError{Err: err}
+	}
+	return err
 }
 
 // Savepoint flushes the buffered rows, then sets a savepoint.
@@ -209,6 +262,8 @@ func (w *canonicalWriter) Commit(ctx context.Context) error {
 		return fmt.Errorf("canonical: commit: %w", err)
 	}
 	w.done = true
+	restoreAutocheckpoint(w.conn)
+	w.ckpt.request()
 	return w.conn.Close()
 }
 
@@ -228,6 +283,7 @@ func (w *canonicalWriter) Rollback(ctx context.Context) error {
 		w.conn.Close()
 		return fmt.Errorf("canonical: rollback: %w", err)
 	}
+	restoreAutocheckpoint(w.conn)
 	return w.conn.Close()
 }
 
@@ -249,11 +305,18 @@ func (w *canonicalWriter) closeStmts() {
 // values it carried (a constraint, a type mismatch, a value too big),
 // rather than because of the database.
 func isRowRefused(err error) bool {
+	var code int
 	var se *sqlite3.Error
-	if !errors.As(err, &se) {
+	var re *rawError
+	switch {
+	case errors.As(err, &se):
+		code = se.Code()
+	case errors.As(err, &re):
+		code = re.code
+	default:
 		return false
 	}
-	switch se.Code() & 0xff {
+	switch code & 0xff {
 	case sqlite3lib.SQLITE_CONSTRAINT, sqlite3lib.SQLITE_MISMATCH, sqlite3lib.SQLITE_TOOBIG, sqlite3lib.SQLITE_RANGE:
 		return true
 	}
@@ -268,40 +331,108 @@ func clip(s string) string {
 	return s
 }
 
-// sqliteValue is a column value as the driver binds it.
-func sqliteValue(c tables.Column, f reflect.Value) (any, error) {
-	switch c.Kind {
-	case tables.Text:
-		return column.Text(f.String()), nil
-	case tables.Numeric:
-		if !column.IsDecimal(f.String()) {
-			return nil, fmt.Errorf("%q is not a decimal", clip(f.String()))
-		}
-		return f.String(), nil
-	case tables.Int:
-		return f.Int(), nil
-	case tables.Float:
-		return f.Float(), nil
-	case tables.Bool:
-		return f.Bool(), nil
-	case tables.Time:
-		return column.TimeText(f.Interface().(time.Time)), nil
-	case tables.IntPtr, tables.FloatPtr, tables.BoolPtr:
-		if f.IsNil() {
-			return nil, nil
-		}
-		return f.Elem().Interface(), nil
-	case tables.TimePtr:
-		return column.NullTimeText(f.Interface().(*time.Time)), nil
-	case tables.Strings:
-		if f.IsNil() {
-			return nil, nil
-		}
-		b, err := json.Marshal(f.Interface())
-		return column.Text(string(b)), err
-	}
-	return nil, fmt.Errorf("unsupported column kind %d", c.Kind)
+// rowValues turns a row's columns into the values the canonical columns
+// store (a tables.Encoder): times as column.TimeText, lists as JSON
+// arrays, text made valid UTF-8, booleans as 0 and 1; and hands each to a
+// binder. A bad value (a malformed decimal) is kept in err with its
+// column, and the row must not be sent.
+type rowValues struct {
+	t   *tables.Table
+	b   binder
+	col int
+	err error
+	buf []byte
 }
+
+// binder binds one statement parameter after another.
+type binder interface {
+	text(s string)
+	int64(v int64)
+	float64(v float64)
+	null()
+}
+
+func (v *rowValues) reset(t *tables.Table, b binder) {
+	v.t, v.b, v.col, v.err = t, b, 0, nil
+}
+
+func (v *rowValues) Text(s string) { v.col++; v.b.text(column.Text(s)) }
+
+func (v *rowValues) Numeric(s string) {
+	if !column.IsDecimal(s) && v.err == nil {
+		v.err = fmt.Errorf("%s: %q is not a decimal", v.t.Columns[v.col].Name, clip(s))
+	}
+	v.col++
+	v.b.text(s)
+}
+
+func (v *rowValues) Int(n int64)      { v.col++; v.b.int64(n) }
+func (v *rowValues) Float(f float64)  { v.col++; v.b.float64(f) }
+func (v *rowValues) Time(t time.Time) { v.col++; v.b.text(column.TimeText(t)) }
+
+func (v *rowValues) Bool(x bool) {
+	var n int64
+	if x {
+		n = 1
+	}
+	v.Int(n)
+}
+
+func (v *rowValues) null() { v.col++; v.b.null() }
+
+func (v *rowValues) IntPtr(p *int64) {
+	if p == nil {
+		v.null()
+		return
+	}
+	v.Int(*p)
+}
+
+func (v *rowValues) FloatPtr(p *float64) {
+	if p == nil {
+		v.null()
+		return
+	}
+	v.Float(*p)
+}
+
+func (v *rowValues) BoolPtr(p *bool) {
+	if p == nil {
+		v.null()
+		return
+	}
+	v.Bool(*p)
+}
+
+func (v *rowValues) TimePtr(p *time.Time) {
+	if p == nil {
+		v.null()
+		return
+	}
+	v.Time(*p)
+}
+
+func (v *rowValues) Strings(ss []string) {
+	if ss == nil {
+		v.null()
+		return
+	}
+	v.buf = column.AppendStringsJSON(v.buf[:0], ss)
+	v.col++
+	v.b.text(string(v.buf))
+}
+
+// driverArgs binds through database/sql's driver interface: the
+// arguments of the driver statement's ExecContext.
+type driverArgs struct{ args []driver.NamedValue }
+
+func (a *driverArgs) add(v any) {
+	a.args = append(a.args, driver.NamedValue{Ordinal: len(a.args) + 1, Value: v})
+}
+func (a *driverArgs) text(s string)     { a.add(s) }
+func (a *driverArgs) int64(n int64)     { a.add(n) }
+func (a *driverArgs) float64(f float64) { a.add(f) }
+func (a *driverArgs) null()             { a.add(nil) }
 
 // ScanCanonical streams matching rows, ordered by time then key.
 func (s *Store) ScanCanonical(ctx context.Context, q store.CanonicalQuery, fn func(canonical.Row) error) error {

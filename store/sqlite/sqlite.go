@@ -52,6 +52,10 @@ var migrations embed.FS
 // still matters for the other process sharing the file (memepipe serve and
 // memepipe run at once): its writer and ours wait for each other.
 //
+// A third connection, ckpt, writes no rows: it copies the WAL into the
+// database file after batches of canonical rows (checkpoint.go), so the
+// writer does not stop for it.
+//
 // w begins transactions with BEGIN IMMEDIATE, taking the write lock at the
 // start: a deferred transaction that reads then writes can fail with
 // SQLITE_BUSY at once, without waiting, when another process wrote in
@@ -60,6 +64,7 @@ type Store struct {
 	path string
 	w    *sql.DB
 	r    *sql.DB
+	ckpt *checkpointer // the canonical writer's checkpoints
 }
 
 var _ store.Store = (*Store)(nil)
@@ -107,6 +112,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	s.r.SetMaxOpenConns(4)
 	s.r.SetMaxIdleConns(4)
 	if err := s.r.PingContext(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("sqlite %s: %w", path, err)
+	}
+	if s.ckpt, err = newCheckpointer(path); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("sqlite %s: %w", path, err)
 	}
@@ -197,6 +206,9 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close closes both pools.
 func (s *Store) Close() error {
 	var errs []error
+	if s.ckpt != nil {
+		errs = append(errs, s.ckpt.close())
+	}
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
 	}

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // TimeLayout is how SQLite stores times.
@@ -46,7 +47,44 @@ func ZeroNull(t time.Time) *time.Time {
 }
 
 // TimeText is t in SQLite's stored form.
-func TimeText(t time.Time) string { return Time(t).Format(TimeLayout) }
+func TimeText(t time.Time) string {
+	var b [len(TimeLayout)]byte
+	return string(AppendTimeText(b[:0], t))
+}
+
+// AppendTimeText appends TimeText(t) to dst: the layout written digit by
+// digit (a writer formats two times per post; time.Format parses its
+// layout every call).
+func AppendTimeText(dst []byte, t time.Time) []byte {
+	t = Time(t)
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.AppendFormat(dst, TimeLayout)
+	}
+	hour, min, sec := t.Clock()
+	d := func(n, width int) { // n in width digits, zero-padded
+		at := len(dst)
+		dst = append(dst, "000000"[:width]...)
+		for i := at + width - 1; i >= at; i-- {
+			dst[i] = byte('0' + n%10)
+			n /= 10
+		}
+	}
+	d(year, 4)
+	dst = append(dst, '-')
+	d(int(month), 2)
+	dst = append(dst, '-')
+	d(day, 2)
+	dst = append(dst, 'T')
+	d(hour, 2)
+	dst = append(dst, ':')
+	d(min, 2)
+	dst = append(dst, ':')
+	d(sec, 2)
+	dst = append(dst, '.')
+	d(t.Nanosecond()/1000, 6)
+	return append(dst, 'Z')
+}
 
 // NullTimeText is *t in SQLite's stored form, or nil (SQL NULL).
 func NullTimeText(t *time.Time) any {
@@ -116,6 +154,9 @@ func (t TextTime) Value() (driver.Value, error) {
 // Text makes s storable as text in both dialects: invalid UTF-8 sequences
 // and NUL bytes become U+FFFD.
 func Text(s string) string {
+	if utf8.ValidString(s) && strings.IndexByte(s, 0) < 0 {
+		return s // the common case, checked faster than ToValidUTF8 does
+	}
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	if strings.IndexByte(s, 0) >= 0 {
 		s = strings.ReplaceAll(s, "\x00", "\uFFFD")
@@ -146,4 +187,73 @@ func allDigits(s string) bool {
 		}
 	}
 	return true
+}
+
+// AppendStringsJSON appends ss as a JSON array, byte for byte what
+// json.Marshal writes for a non-nil []string (HTML characters, U+2028
+// and U+2029 escaped, invalid UTF-8 as \ufffd): how both dialects store
+// list columns. Without json.Marshal's reflection, for the writers' hot
+// path.
+func AppendStringsJSON(dst []byte, ss []string) []byte {
+	dst = append(dst, '[')
+	for i, s := range ss {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = appendJSONString(dst, s)
+	}
+	return append(dst, ']')
+}
+
+const hexDigits = "0123456789abcdef"
+
+func appendJSONString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '\\', '"':
+				dst = append(dst, '\\', b)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		if c == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if c == '\u2028' || c == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[c&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
 }

@@ -1,7 +1,9 @@
 package column
 
 import (
+	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -77,4 +79,54 @@ func TestIsDecimal(t *testing.T) {
 			t.Errorf("IsDecimal(%q) = %v, want %v", s, got, want)
 		}
 	}
+}
+
+// AppendStringsJSON writes what json.Marshal writes, for every byte string
+// (quotes, backslashes, control bytes, HTML characters, U+2028, invalid
+// UTF-8, emoji).
+func FuzzStringsJSON(f *testing.F) {
+	for _, s := range []string{"", "PEPE", `a"b\c`, "\x00\x01\b\f\n\r\t\x1f\x7f", "<a href='x'>&amp;</a>",
+		"\u2028\u2029", "\xff\xfe bad \xc3", "🚀 gm", "ethereum:0x6982508145454Ce325dDbE47a25d4ec3d2311933"} {
+		f.Add(s, "second")
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		for _, ss := range [][]string{{}, {a}, {a, b}, {b, a, a}} {
+			want, err := json.Marshal(ss)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := AppendStringsJSON(nil, ss); string(got) != string(want) {
+				t.Fatalf("AppendStringsJSON(%q) = %s, json.Marshal %s", ss, got, want)
+			}
+		}
+	})
+}
+
+// TimeText writes what time.Format writes with TimeLayout, for any
+// instant and zone, years outside 0-9999 included.
+func FuzzTimeText(f *testing.F) {
+	for _, sec := range []int64{0, -62135596800, 253402300799, 1764331200, -62167219200, 253402300800, -1, 1 << 40} {
+		f.Add(sec, int64(123456789), 0)
+	}
+	f.Fuzz(func(t *testing.T, sec, nsec int64, offset int) {
+		tm := time.Unix(sec, nsec%1e9).In(time.FixedZone("z", offset%(24*3600)))
+		want := tm.UTC().Truncate(time.Microsecond).Format(TimeLayout)
+		if got := TimeText(tm); got != want {
+			t.Fatalf("TimeText(%v) = %q, want %q", tm, got, want)
+		}
+	})
+}
+
+// Text returns valid UTF-8 without NULs unchanged and repairs the rest as
+// before the fast path.
+func FuzzText(f *testing.F) {
+	for _, s := range []string{"", "ok", "nul\x00", "\xff", "é🚀", "a\x00\xfe"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+		if got := Text(s); got != want {
+			t.Fatalf("Text(%q) = %q, want %q", s, got, want)
+		}
+	})
 }

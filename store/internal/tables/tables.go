@@ -33,10 +33,11 @@ const (
 
 // Column is one column of a table.
 type Column struct {
-	Name  string
-	Kind  Kind
-	Key   bool
-	field []int
+	Name   string
+	Kind   Kind
+	Key    bool
+	field  []int
+	goName string // the struct field (for the generated encoders)
 }
 
 // Table is one canonical table.
@@ -98,7 +99,7 @@ func describe(r canonical.Row) *Table {
 		if name == "" || name == "-" {
 			continue
 		}
-		col := Column{Name: name, field: f.Index}
+		col := Column{Name: name, field: f.Index, goName: f.Name}
 		opts := strings.Split(f.Tag.Get("col"), ",")
 		for _, o := range opts {
 			switch o {
