@@ -186,3 +186,49 @@ func TestCopyBadDecimalIsRowError(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// Migration 00011: the tweets primary key leads with the token (as on
+// SQLite), and upserts by (tweet_id, token) still find it.
+func TestTweetsTokenFirstKey(t *testing.T) {
+	ctx := context.Background()
+	url := storetest.PostgresURL(t)
+	s, err := Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var cols []string
+	err = conn.QueryRow(ctx, `SELECT array_agg(a.attname::text ORDER BY array_position(i.indkey::int2[], a.attnum))
+		FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+		WHERE i.indrelid = 'tweets'::regclass AND i.indisprimary`).Scan(&cols)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(cols) != "[token tweet_id]" {
+		t.Fatalf("tweets primary key = %v", cols)
+	}
+	tw := canonical.Tweet{TweetID: "1", Token: "ethereum:0xabc", Text: "a", CreatedAt: time.Now()}
+	for _, text := range []string{"a", "b"} {
+		tw.Text = text
+		w, err := s.BeginCanonical(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Write(ctx, tw); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n int
+	var text string
+	if err := conn.QueryRow(ctx, "SELECT count(*), max(text) FROM tweets").Scan(&n, &text); err != nil || n != 1 || text != "b" {
+		t.Fatalf("after two upserts: %d rows, text %q, %v", n, text, err)
+	}
+}
