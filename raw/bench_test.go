@@ -3,6 +3,7 @@ package raw
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -40,6 +41,39 @@ func BenchmarkPut(b *testing.B) {
 					b.Fatal(err, existed)
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkListFileZone lists 20,000 pages of one interval folder of a file
+// zone (keys/s), by the zone's own folder walk and through fileblob's
+// bucket listing, which walks the folder once per 1,000 keys and reads the
+// attributes file of every key before the page.
+//
+//	go test ./raw -run '^$' -bench ListFileZone -benchtime 3x
+func BenchmarkListFileZone(b *testing.B) {
+	z, _ := openFileZone(b)
+	ctx := context.Background()
+	const n = 20_000
+	for i := range n {
+		_, _, err := z.Put(ctx, Object{Meta: Meta{Source: "etherscan.tokentx", Token: fmt.Sprintf("ethereum:0x%040x", i), Interval: ivH0, Status: 200,
+			FetchedAt: time.Unix(0, 0), ContentType: "application/json"}, Body: []byte{byte(i)}})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		name string
+		z    *Zone
+	}{{"walk", z}, {"fileblob", NewZone(z.bucket)}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				keys, err := c.z.Keys(ctx, Filter{Source: "etherscan.tokentx"})
+				if err != nil || len(keys) != n {
+					b.Fatal(err, len(keys))
+				}
+			}
+			b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "keys/s")
 		})
 	}
 }

@@ -3,8 +3,13 @@ package raw
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	"iter"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -72,12 +77,7 @@ func (z *Zone) List(ctx context.Context, f Filter) iter.Seq2[Info, error] {
 				if wantToken != "" {
 					prefix += wantToken + "/"
 				}
-				it := z.bucket.List(&blob.ListOptions{Prefix: prefix})
-				for {
-					obj, err := it.Next(ctx)
-					if errors.Is(err, io.EOF) {
-						break
-					}
+				for obj, err := range z.objects(ctx, &blob.ListOptions{Prefix: prefix}) {
 					if err != nil {
 						yield(Info{}, err)
 						return
@@ -170,13 +170,8 @@ func (z *Zone) intervalDirs(ctx context.Context, source string, iv pipeline.Inte
 
 // dirs lists the immediate "folder" names under prefix.
 func (z *Zone) dirs(ctx context.Context, prefix string) ([]string, error) {
-	it := z.bucket.List(&blob.ListOptions{Prefix: prefix, Delimiter: "/"})
 	var out []string
-	for {
-		obj, err := it.Next(ctx)
-		if errors.Is(err, io.EOF) {
-			return out, nil
-		}
+	for obj, err := range z.objects(ctx, &blob.ListOptions{Prefix: prefix, Delimiter: "/"}) {
 		if err != nil {
 			return nil, err
 		}
@@ -184,4 +179,96 @@ func (z *Zone) dirs(ctx context.Context, prefix string) ([]string, error) {
 			out = append(out, strings.TrimSuffix(strings.TrimPrefix(obj.Key, prefix), "/"))
 		}
 	}
+	return out, nil
 }
+
+// objects yields the zone's objects under opts.Prefix in key order. A file
+// zone is read from its folders directly: fileblob answers every page of
+// 1,000 keys by walking the whole prefix again and reading the attributes
+// file of every key before the page token, so listing n objects cost
+// n²/1,000 file reads (20,000 pages in one folder took 13 s; a million made
+// listing about a quarter of a clean's CPU). Other buckets page as usual.
+func (z *Zone) objects(ctx context.Context, opts *blob.ListOptions) iter.Seq2[*blob.ListObject, error] {
+	if z.dir != "" && (opts.Prefix == "" || strings.HasSuffix(opts.Prefix, "/")) {
+		return z.walk(ctx, opts.Prefix, opts.Delimiter == "/")
+	}
+	return func(yield func(*blob.ListObject, error) bool) {
+		it := z.bucket.List(opts)
+		for {
+			obj, err := it.Next(ctx)
+			if errors.Is(err, io.EOF) {
+				return
+			}
+			if !yield(obj, err) || err != nil {
+				return
+			}
+		}
+	}
+}
+
+// walk lists a file zone's folder prefix (a folder key ending in "/", or ""
+// for the root) as fileblob would: files by key with their size and time,
+// or, with collapse, the folder's files and subfolders (IsDir) only. Keys
+// map to paths one to one here because fileblob escapes none of the
+// characters raw keys use (Put validates them). Each folder's entries are
+// sorted by key, not by name, so "pepe-x/" comes before "pepe/" as in a
+// bucket listing; memory is one folder's entries.
+func (z *Zone) walk(ctx context.Context, prefix string, collapse bool) iter.Seq2[*blob.ListObject, error] {
+	type entry struct {
+		key string
+		de  fs.DirEntry
+	}
+	return func(yield func(*blob.ListObject, error) bool) {
+		var visit func(dir, keyPrefix string) bool
+		visit = func(dir, keyPrefix string) bool {
+			if err := ctx.Err(); err != nil {
+				return yield(nil, err)
+			}
+			des, err := os.ReadDir(dir)
+			if errors.Is(err, fs.ErrNotExist) {
+				return true
+			}
+			if err != nil {
+				return yield(nil, fmt.Errorf("list raw zone: %w", err))
+			}
+			entries := make([]entry, 0, len(des))
+			for _, de := range des {
+				switch name := de.Name(); {
+				case de.IsDir():
+					entries = append(entries, entry{keyPrefix + name + "/", de})
+				case de.Type().IsRegular() && !strings.HasSuffix(name, fileAttrsExt):
+					entries = append(entries, entry{keyPrefix + name, de})
+				}
+			}
+			slices.SortFunc(entries, func(a, b entry) int { return strings.Compare(a.key, b.key) })
+			for _, e := range entries {
+				if e.de.IsDir() {
+					if collapse {
+						if !yield(&blob.ListObject{Key: e.key, IsDir: true}, nil) {
+							return false
+						}
+					} else if !visit(filepath.Join(dir, e.de.Name()), e.key) {
+						return false
+					}
+					continue
+				}
+				fi, err := e.de.Info()
+				if errors.Is(err, fs.ErrNotExist) {
+					continue // removed since the folder was read
+				}
+				if err != nil {
+					return yield(nil, fmt.Errorf("list raw zone: %w", err))
+				}
+				if !yield(&blob.ListObject{Key: e.key, Size: fi.Size(), ModTime: fi.ModTime()}, nil) {
+					return false
+				}
+			}
+			return true
+		}
+		visit(filepath.Join(z.dir, filepath.FromSlash(prefix)), prefix)
+	}
+}
+
+// fileAttrsExt ends the files in which fileblob keeps an object's metadata
+// beside it.
+const fileAttrsExt = ".attrs"

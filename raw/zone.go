@@ -81,6 +81,7 @@ type Object struct {
 // Zone is an open raw zone.
 type Zone struct {
 	bucket *blob.Bucket
+	dir    string // a file zone's folder, which List reads directly; "" for other buckets
 	url    string
 	now    func() time.Time
 }
@@ -97,39 +98,41 @@ func Open(ctx context.Context, rawURL string) (*Zone, error) {
 		return nil, fmt.Errorf("raw zone url %q: %w", rawURL, err)
 	}
 	var b *blob.Bucket
+	var dir string
 	if u.Scheme == "file" {
-		b, err = openFile(u)
+		b, dir, err = openFile(u)
 	} else {
 		b, err = blob.OpenBucket(ctx, bucketURL(u))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open raw zone %s: %w", rawURL, err)
 	}
-	return &Zone{bucket: b, url: rawURL, now: time.Now}, nil
+	return &Zone{bucket: b, dir: dir, url: rawURL, now: time.Now}, nil
 }
 
 // openFile opens a file:// zone with temp files next to their destination (so
 // the final rename is atomic) and the folder created, whatever the URL says
 // about other options.
-func openFile(u *url.URL) (*blob.Bucket, error) {
+func openFile(u *url.URL) (*blob.Bucket, string, error) {
 	dir := u.Path
 	if u.Host != "" && u.Host != "." {
-		return nil, fmt.Errorf("file URL with host %q: use file:///abs/path or file://./rel/path", u.Host)
+		return nil, "", fmt.Errorf("file URL with host %q: use file:///abs/path or file://./rel/path", u.Host)
 	}
 	if u.Host == "." {
 		dir = strings.TrimPrefix(dir, "/")
 	}
 	if dir == "" {
-		return nil, errors.New("file URL has no path")
+		return nil, "", errors.New("file URL has no path")
 	}
 	dir, err := filepath.Abs(filepath.FromSlash(dir))
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return fileblob.OpenBucket(dir, &fileblob.Options{NoTempDir: true, CreateDir: true})
+	b, err := fileblob.OpenBucket(dir, &fileblob.Options{NoTempDir: true, CreateDir: true})
+	return b, dir, err
 }
 
 // NewZone wraps an already open bucket (tests, or a caller with its own

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -435,5 +436,69 @@ func TestEntriesTableAndCat(t *testing.T) {
 	var out bytes.Buffer
 	if err := z.Cat(ctx, key, &out); err != nil || !bytes.Equal(out.Bytes(), body) {
 		t.Fatalf("cat: %v", err)
+	}
+}
+
+// TestFileListingMatchesBucket checks that a file zone's own folder walk
+// lists what fileblob lists through the bucket API, in the same key order,
+// with the same sizes and times, including names where folder order and key
+// order differ ("pep-e/" sorts before "pep/" as a key, after it as a name).
+func TestFileListingMatchesBucket(t *testing.T) {
+	z, _ := openFileZone(t)
+	ctx := context.Background()
+	put := func(source, token string, iv pipeline.Interval) {
+		t.Helper()
+		if _, _, err := z.Put(ctx, Object{Meta: Meta{Source: source, Token: token, Interval: iv, Status: 200, ContentType: "application/json"},
+			Body: []byte(source + token + iv.Start.String())}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 12 {
+		for _, iv := range []pipeline.Interval{ivH0, ivH1, ivD2} {
+			put("etherscan.tokentx", fmt.Sprintf("ethereum:0x%040x", i), iv)
+		}
+	}
+	for _, src := range []string{"src.a", "src.a-b", "src.a_c"} {
+		for _, tok := range []string{"PEP", "PEP-E", "PEP.X", "PEP_Y", ""} {
+			put(src, tok, ivH0)
+		}
+	}
+	z.bucket.WriteAll(ctx, "src.a/README", []byte("foreign"), nil)
+	viaBucket := NewZone(z.bucket)
+	if z.dir == "" || viaBucket.dir != "" {
+		t.Fatal("the zones do not take the two listing paths")
+	}
+	list := func(z *Zone, f Filter) []string {
+		t.Helper()
+		var out []string
+		for info, err := range z.List(ctx, f) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprintf("%s %d %d", info.Key, info.Stored, info.ModTime.UnixNano()))
+		}
+		return out
+	}
+	for _, f := range []Filter{{}, {Source: "src."}, {Source: "src.a"}, {Token: "PEP"}, {Source: "etherscan.tokentx", Interval: ivH1}} {
+		got, want := list(z, f), list(viaBucket, f)
+		if len(want) == 0 || !slices.Equal(got, want) {
+			t.Fatalf("filter %+v: folder walk\n%s\nbucket\n%s", f, strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	}
+	if n := len(list(z, Filter{})); n != 12*3+3*5 {
+		t.Fatalf("%d objects listed, want %d", n, 12*3+3*5)
+	}
+	for _, prefix := range []string{"", "src.a/", "src.a/2024-05-01/", "nothing/"} {
+		got, err := z.dirs(ctx, prefix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := viaBucket.dirs(ctx, prefix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("dirs(%q) = %v, bucket says %v", prefix, got, want)
+		}
 	}
 }
