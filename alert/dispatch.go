@@ -57,7 +57,16 @@ type Dispatcher struct {
 }
 
 // NewDispatcher starts one delivery goroutine per notifier. Close stops them.
+// With no routes every notifier gets every alert: a config that names one
+// notifier and no route means "send it there", not "send nothing".
 func NewDispatcher(notifiers []Notifier, routes []Route, o DispatchOptions) *Dispatcher {
+	if len(routes) == 0 && len(notifiers) > 0 {
+		all := Route{}
+		for _, n := range notifiers {
+			all.Notifiers = append(all.Notifiers, n.Name())
+		}
+		routes = []Route{all}
+	}
 	if o.Attempts <= 0 {
 		o.Attempts = 5
 	}

@@ -213,3 +213,25 @@ func TestConfigValidateAndBuild(t *testing.T) {
 		t.Error("webhook secret not resolved")
 	}
 }
+
+// With no routes configured every notifier gets every alert; with routes,
+// only the routed ones.
+func TestNoRoutesSendsToEveryNotifier(t *testing.T) {
+	a := Alert{Rule: RuleTaskFailed, Severity: SeverityError, Pipeline: "hourly", Task: "clean", Key: "hourly/clean/task_failed"}
+	for _, tc := range []struct {
+		routes []Route
+		want   map[string]int
+	}{
+		{nil, map[string]int{"team": 1, "oncall": 1}},
+		{[]Route{{Notifiers: []string{"oncall"}, MinSeverity: SeverityCritical}}, map[string]int{"team": 0, "oncall": 0}},
+		{[]Route{{Notifiers: []string{"team"}}}, map[string]int{"team": 1, "oncall": 0}},
+	} {
+		team, oncall := &fakeNotifier{name: "team"}, &fakeNotifier{name: "oncall"}
+		d := NewDispatcher([]Notifier{team, oncall}, tc.routes, DispatchOptions{Logger: quietLogger(io.Discard)})
+		d.Send(a)
+		d.Close(context.Background())
+		if len(team.got) != tc.want["team"] || len(oncall.got) != tc.want["oncall"] {
+			t.Errorf("routes %+v: team got %d, oncall %d; want %v", tc.routes, len(team.got), len(oncall.got), tc.want)
+		}
+	}
+}

@@ -129,3 +129,13 @@ func (o *observer) close() {
 	}
 	<-o.done
 }
+
+// Async returns an emit function that queues events for fn, delivered in
+// order from a goroutine of their own, and a stop function that delivers
+// what is queued and ends that goroutine. For executors other than the
+// engine (the Temporal worker's activities) that feed the same observers
+// and, like the engine, must not wait for them.
+func Async(fn func(Event)) (emit func(Event), stop func()) {
+	o := newObserver(fn)
+	return o.emit, o.close
+}

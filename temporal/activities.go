@@ -17,6 +17,7 @@ import (
 	sdktemporal "go.temporal.io/sdk/temporal"
 
 	"memepipe/config"
+	"memepipe/engine"
 	"memepipe/pipeline"
 	"memepipe/schedule"
 	"memepipe/store"
@@ -50,6 +51,14 @@ type Activities struct {
 	Logger *slog.Logger
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Observe, when set, receives the engine's events for what this
+	// worker records: a run planned (RunStarted) and finished
+	// (RunFinished), attempts started, retried and finished, tasks settled
+	// without running and attempts of lost workers closed (TaskFinished),
+	// so metrics and alert rules work as under the engine. It is called
+	// from the activity: wrap it in engine.Async so it never delays one.
+	// SLA misses are not emitted (no worker watches a whole run).
+	Observe func(engine.Event)
 
 	once  sync.Once
 	pools map[string]chan struct{}
@@ -194,6 +203,7 @@ func (a *Activities) Plan(ctx context.Context, req PlanRequest) (RunPlan, error)
 		return RunPlan{}, fmt.Errorf("start run %s: %w", run.ID, err)
 	}
 	a.Logger.Info("run planned", "run_id", run.ID, "pipeline", dag.Name, "interval", iv.String(), "owner", req.Owner, "task", "", "attempt", 0)
+	a.emit(engine.Event{Kind: engine.RunStarted, Run: run, At: now})
 	return plan, nil
 }
 
@@ -285,6 +295,10 @@ func (a *Activities) RunTask(ctx context.Context, in TaskInput) (TaskResult, err
 		return TaskResult{}, fmt.Errorf("record start of %s attempt %d: %w", in.Task, next, err)
 	}
 	lg.Info("attempt started", "worker", a.Identity, "temporal_attempt", info.Attempt)
+	run := a.eventRun(bg, in.RunID, in.Pipeline, in.Interval)
+	// ReadyAt is when Temporal scheduled this attempt: after the upstreams
+	// finished, or after the retry backoff, as the engine's ready time.
+	a.emit(engine.Event{Kind: engine.TaskStarted, Run: run, Task: in.Task, TaskRun: withoutLog(tr), ReadyAt: info.ScheduledTime.UTC(), At: start})
 
 	res, runErr, timedOut, lost := a.invoke(ctx, in, task, tr, tl, lg)
 
@@ -362,6 +376,11 @@ func (a *Activities) RunTask(ctx context.Context, in TaskInput) (TaskResult, err
 		// Temporal retries; the next attempt closes this row as lost.
 		return TaskResult{}, fmt.Errorf("record end of %s attempt %d as %s: %w", in.Task, next, state, err)
 	}
+	kind := engine.TaskFinished
+	if state == pipeline.UpForRetry && !strings.HasPrefix(msg, "interrupted: ") {
+		kind = engine.TaskRetrying // Wait stays zero: Temporal times the backoff
+	}
+	a.emit(engine.Event{Kind: kind, Run: run, Task: in.Task, TaskRun: withoutLog(tr), Err: runErr, At: end})
 	attrs := []any{"state", state, "duration", end.Sub(start).String(), "records_in", res.RecordsIn, "records_out", res.RecordsOut}
 	if retErr != nil {
 		lg.Warn("attempt finished", append(attrs, "error", msg)...)
@@ -513,6 +532,8 @@ func (a *Activities) Settle(ctx context.Context, in SettleInput) error {
 			if err := st.UpdateTaskRun(ctx, tr); err != nil {
 				return fmt.Errorf("close lost attempt %d of %s: %w", tr.Attempt, tr.Task, err)
 			}
+			a.emit(engine.Event{Kind: engine.TaskFinished, Run: a.eventRun(ctx, in.RunID, "", pipeline.Interval{}), Task: tr.Task,
+				TaskRun: withoutLog(tr), Err: errors.New(tr.Error), At: now})
 		}
 		if !in.Lost && tr.State == in.State && tr.StartedAt == nil {
 			return nil // recorded by an earlier try of this activity
@@ -528,6 +549,7 @@ func (a *Activities) Settle(ctx context.Context, in SettleInput) error {
 		return fmt.Errorf("record %s as %s: %w", in.Task, in.State, err)
 	}
 	a.Logger.Info("task not run", "run_id", in.RunID, "task", in.Task, "attempt", next, "state", in.State, "reason", in.Reason)
+	a.emit(engine.Event{Kind: engine.TaskFinished, Run: a.eventRun(ctx, in.RunID, "", pipeline.Interval{}), Task: in.Task, TaskRun: withoutLog(tr), At: now})
 	return nil
 }
 
@@ -569,5 +591,39 @@ func (a *Activities) Finish(ctx context.Context, in FinishInput) (pipeline.State
 		return "", fmt.Errorf("record run %s as %s: %w", run.ID, state, err)
 	}
 	a.Logger.Info("run finished", "run_id", run.ID, "pipeline", run.Pipeline, "state", state, "task", "", "attempt", 0)
+	ev := engine.Event{Kind: engine.RunFinished, Run: run, At: now}
+	if !state.Terminal() {
+		// As the engine says of an interrupted run: queued, resumed by the
+		// next execution; neither a failure nor a recovery.
+		ev.Err = errors.New("run unfinished: the next execution resumes it")
+	}
+	a.emit(ev)
 	return state, nil
+}
+
+// emit hands ev to Observe, if any.
+func (a *Activities) emit(ev engine.Event) {
+	if a.Observe != nil {
+		a.Observe(ev)
+	}
+}
+
+// eventRun is the run an event carries, read from the store; if the read
+// fails the event still names the run, its pipeline and interval.
+func (a *Activities) eventRun(ctx context.Context, id, pipelineName string, iv pipeline.Interval) pipeline.Run {
+	if a.Observe == nil {
+		return pipeline.Run{}
+	}
+	run, err := a.Store.GetRun(ctx, id)
+	if err != nil {
+		a.Logger.Warn("event: read run", "run_id", id, "err", err)
+		return pipeline.Run{ID: id, Pipeline: pipelineName, Interval: iv, State: pipeline.Running}
+	}
+	return run
+}
+
+// withoutLog copies an attempt for an event, which never carries its log.
+func withoutLog(tr pipeline.TaskRun) *pipeline.TaskRun {
+	tr.Log = ""
+	return &tr
 }

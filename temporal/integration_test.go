@@ -8,12 +8,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -65,10 +69,10 @@ func cleanEnv(extra ...string) []string {
 	return append(env, extra...)
 }
 
-func startWorker(t *testing.T, bin, dir, config, db, hostPort, queue string) *workerProc {
+func startWorker(t *testing.T, bin, dir, config, db, hostPort, queue string, extra ...string) *workerProc {
 	t.Helper()
-	cmd := exec.Command(bin, "worker", "--config", config, "--temporal", hostPort, "--task-queue", queue,
-		"--heartbeat-timeout", "2s", "--stop-timeout", "2s", "--log-format", "text", "--log-level", "info")
+	cmd := exec.Command(bin, append([]string{"worker", "--config", config, "--temporal", hostPort, "--task-queue", queue,
+		"--heartbeat-timeout", "2s", "--stop-timeout", "2s", "--log-format", "text", "--log-level", "info"}, extra...)...)
 	cmd.Dir = dir
 	cmd.Env = cleanEnv("MEMEPIPE_DB=" + db)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // never outlive the test
@@ -405,4 +409,123 @@ func TestSchedulesSyncFireAndDelete(t *testing.T) {
 		t.Errorf("memepipe-ticker after sync: %v", err)
 	}
 	_ = sc.GetHandle(ctx, "memepipe-ticker").Delete(ctx)
+}
+
+const pagingYAML = `
+task_defaults:
+  retry_delay: 100ms
+pipelines:
+  - name: paging
+    interval: 1h
+    tasks:
+      - name: fine
+        command: ["true"]
+      - name: flaky
+        retries: 1
+        command: [sh, -c, 'test "$MEMEPIPE_ATTEMPT" -ge 2']
+      - name: broken
+        retries: 0
+        command: [sh, -c, 'echo "disk full" >&2; exit 3']
+      - name: after_broken
+        depends_on: [broken]
+        command: ["true"]
+alerts:
+  notifiers:
+    - {name: hook, type: webhook, url: "%s"}
+`
+
+// A worker feeds its attempts to the alert rules and to /metrics as the
+// engine does under memepipe serve: the task that failed pages once
+// through the config's webhook, and the scrape counts every attempt.
+func TestWorkerAlertsAndMetrics(t *testing.T) {
+	db := storetest.PostgresURL(t)
+	devServer(t)
+	bin := memepipeBinary(t)
+	dir := t.TempDir()
+
+	var (
+		mu     sync.Mutex
+		alerts []map[string]any
+	)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var a map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&a); err != nil {
+			t.Errorf("webhook body: %v", err)
+		}
+		mu.Lock()
+		alerts = append(alerts, a)
+		mu.Unlock()
+	}))
+	defer hook.Close()
+	config := filepath.Join(dir, "memepipe.yaml")
+	if err := os.WriteFile(config, []byte(fmt.Sprintf(pagingYAML, hook.URL)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	metricsAddr, err := freeHostPort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	queue := randomName("paging-")
+	w := startWorker(t, bin, dir, config, db, devHostPort, queue, "--metrics-addr", metricsAddr)
+
+	out, code := run(t, bin, dir, []string{"MEMEPIPE_DB=" + db}, "temporal", "run", "--config", config, "--temporal", devHostPort,
+		"--task-queue", queue, "--pipeline", "paging", "--start", "2026-11-28T17:00:00Z", "--end", "2026-11-28T18:00:00Z")
+	if code == 0 || !strings.Contains(out, "failed") {
+		t.Fatalf("memepipe temporal run: exit %d, want a failed run\n%s\nworker log:\n%s", code, out, w.log.String())
+	}
+
+	var scrape string
+	waitFor(t, "the worker's /metrics to count the finished run", 20*time.Second, func() bool {
+		resp, err := http.Get("http://" + metricsAddr + "/metrics")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		scrape = string(b)
+		return strings.Contains(scrape, `memepipe_runs_total{pipeline="paging",state="failed"} 1`)
+	})
+	for _, want := range []string{
+		`memepipe_task_attempts_total{pipeline="paging",state="success",task="fine"} 1`,
+		`memepipe_task_attempts_total{pipeline="paging",state="up_for_retry",task="flaky"} 1`,
+		`memepipe_task_attempts_total{pipeline="paging",state="success",task="flaky"} 1`,
+		`memepipe_task_attempts_total{pipeline="paging",state="failed",task="broken"} 1`,
+		`memepipe_task_attempts_total{pipeline="paging",state="upstream_failed",task="after_broken"} 1`,
+		`memepipe_handoff_seconds_count`,
+	} {
+		if !strings.Contains(scrape, want) {
+			t.Errorf("/metrics lacks %s\n%s", want, grepLines(scrape, "memepipe_task_attempts_total", "memepipe_runs_total"))
+		}
+	}
+
+	// The webhook is called from the worker's dispatcher: wait for it.
+	defer func() {
+		if t.Failed() {
+			t.Logf("worker log:\n%s", w.log.String())
+		}
+	}()
+	waitFor(t, "the task_failed alert", 20*time.Second, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(alerts) > 0
+	})
+	time.Sleep(500 * time.Millisecond) // nothing else may follow
+	mu.Lock()
+	defer mu.Unlock()
+	if len(alerts) != 1 || alerts[0]["rule"] != "task_failed" || alerts[0]["task"] != "broken" || alerts[0]["status"] != "firing" {
+		t.Errorf("webhook received %v, want one firing task_failed for broken", alerts)
+	}
+}
+
+// grepLines keeps the lines of s that start with one of the prefixes.
+func grepLines(s string, prefixes ...string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		for _, p := range prefixes {
+			if strings.HasPrefix(l, p) {
+				out = append(out, l)
+			}
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,7 +15,10 @@ import (
 	sdktemporal "go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
+	"memepipe/alert"
 	"memepipe/config"
+	"memepipe/engine"
+	"memepipe/observe"
 	"memepipe/pipeline"
 	"memepipe/store"
 	"memepipe/store/open"
@@ -428,4 +432,87 @@ func TestTaskActivityOptionsMapThePolicy(t *testing.T) {
 	if o.StartToCloseTimeout != noTimeout || o.RetryPolicy.InitialInterval != time.Second || o.RetryPolicy.BackoffCoefficient != 1 || o.RetryPolicy.MaximumAttempts != 1 || o.RetryPolicy.MaximumInterval != time.Second {
 		t.Errorf("defaults %+v %+v", o, o.RetryPolicy)
 	}
+}
+
+// TestEventsFeedMetricsAndAlerts checks that the activities emit the
+// engine's events for what they record, in order, and that fed to the
+// same alert rules as the engine's they page for the task that failed and
+// for nothing else.
+func TestEventsFeedMetricsAndAlerts(t *testing.T) {
+	st := openStore(t)
+	var flaky, broken atomic.Int32
+	dag := &pipeline.DAG{Name: "events", Tasks: []pipeline.Task{
+		{Name: "flaky", Retry: pipeline.RetryPolicy{Attempts: 2, InitialDelay: 10 * time.Millisecond}, Runner: counting(&flaky, func(n int32) error {
+			if n < 2 {
+				return pipeline.Transient(fmt.Errorf("HTTP 503 on call %d", n))
+			}
+			return nil
+		})},
+		{Name: "broken", Runner: counting(&broken, func(int32) error { return pipeline.Permanent(errors.New("401 invalid API key")) })},
+		{Name: "after_broken", DependsOn: []string{"broken"}, Runner: ok()},
+	}}
+	acts := newActivities(t, st, dag)
+	var (
+		mu     sync.Mutex
+		events []engine.Event
+		alerts []alert.Alert
+	)
+	eval := alert.NewEvaluator(alert.Config{}, nil, func(a alert.Alert) { mu.Lock(); alerts = append(alerts, a); mu.Unlock() }, nil)
+	rules := observe.Alerts(eval, map[string]*pipeline.DAG{"events": dag}, nil)
+	emit, stop := engine.Async(func(ev engine.Event) {
+		mu.Lock()
+		events = append(events, ev)
+		mu.Unlock()
+		rules(ev)
+	})
+	acts.Observe = emit
+	out, err := execute(t, acts, RunRequest{Pipeline: "events", Interval: iv})
+	if err == nil || out.State != pipeline.Failed {
+		t.Fatalf("want a failed run, got %+v %v", out, err)
+	}
+	stop()
+
+	if len(events) < 2 || events[0].Kind != engine.RunStarted || events[len(events)-1].Kind != engine.RunFinished {
+		t.Fatalf("events do not open with run_started and close with run_finished: %v", kinds(events))
+	}
+	if last := events[len(events)-1]; last.Run.State != pipeline.Failed || last.Run.ID != out.RunID || last.Err != nil {
+		t.Errorf("run_finished carries %+v, err %v", last.Run, last.Err)
+	}
+	perTask := map[string][]string{}
+	for _, ev := range events {
+		if ev.Run.ID != out.RunID || ev.Run.Pipeline != "events" || ev.Run.Interval != iv {
+			t.Errorf("%s event names run %+v", ev.Kind, ev.Run)
+		}
+		if ev.TaskRun == nil {
+			continue
+		}
+		if ev.TaskRun.Log != "" {
+			t.Errorf("%s event of %s carries the attempt's log", ev.Kind, ev.Task)
+		}
+		if ev.Kind == engine.TaskStarted && (ev.ReadyAt.IsZero() || ev.ReadyAt.After(ev.At.Add(time.Second))) {
+			t.Errorf("task_started of %s: ready at %s, started at %s", ev.Task, ev.ReadyAt, ev.At)
+		}
+		perTask[ev.Task] = append(perTask[ev.Task], fmt.Sprintf("%s:%s", ev.Kind, ev.TaskRun.State))
+	}
+	want := map[string]string{
+		"flaky":        "task_started:running task_retrying:up_for_retry task_started:running task_finished:success",
+		"broken":       "task_started:running task_finished:failed",
+		"after_broken": "task_finished:upstream_failed",
+	}
+	for task, w := range want {
+		if got := strings.Join(perTask[task], " "); got != w {
+			t.Errorf("%s events: %s\nwant %s", task, got, w)
+		}
+	}
+	if len(alerts) != 1 || alerts[0].Rule != alert.RulePermanentError || alerts[0].Task != "broken" || alerts[0].RunID != out.RunID {
+		t.Errorf("alerts %+v, want one permanent_error for broken", alerts)
+	}
+}
+
+func kinds(evs []engine.Event) []string {
+	var out []string
+	for _, ev := range evs {
+		out = append(out, ev.Kind.String()+"/"+ev.Task)
+	}
+	return out
 }

@@ -45,7 +45,7 @@ function's environment as usual.`,
 				return err
 			}
 			defer st.Close()
-			dags, closeDAGs, err := a.buildDAGs(ctx, cfg, st)
+			dags, closeDAGs, err := a.buildDAGs(ctx, cfg, st, nil)
 			if err != nil {
 				return err
 			}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"strings"
 	"time"
 
@@ -14,6 +16,8 @@ import (
 
 	"memepipe/config"
 	"memepipe/engine"
+	"memepipe/metrics"
+	"memepipe/observe"
 	"memepipe/pipeline"
 	"memepipe/raw"
 	"memepipe/store"
@@ -49,13 +53,18 @@ func (a *app) dialTemporal(f temporalFlags) (client.Client, error) {
 // buildDAGs builds every configured pipeline with the task dependencies a
 // worker or a Lambda function gives its tasks: the store and the raw zone
 // (opened here, so a bad bucket URL or missing credentials fail at start,
-// not in the first task). close closes the zone.
-func (a *app) buildDAGs(ctx context.Context, cfg *config.Config, st store.Store) (dags map[string]*pipeline.DAG, close func(), err error) {
+// not in the first task), and, when m is set, the collectors' upstream
+// metrics. close closes the zone.
+func (a *app) buildDAGs(ctx context.Context, cfg *config.Config, st store.Store, m *metrics.Metrics) (dags map[string]*pipeline.DAG, close func(), err error) {
 	zone, err := raw.Open(ctx, cfg.Raw)
 	if err != nil {
 		return nil, nil, err
 	}
-	dags, err = tasks.Build(cfg, tasks.Deps{Config: cfg, Store: st, Raw: zone, Logger: a.log})
+	deps := tasks.Deps{Config: cfg, Store: st, Raw: zone, Logger: a.log}
+	if m != nil {
+		deps.HTTPMetrics = m.Upstream()
+	}
+	dags, err = tasks.Build(cfg, deps)
 	if err != nil {
 		zone.Close()
 		return nil, nil, &exitError{code: exitUsage, err: err}
@@ -67,6 +76,7 @@ func (a *app) workerCommand() *cobra.Command {
 	var (
 		tf                    temporalFlags
 		heartbeat, stopWithin time.Duration
+		metricsAddr           string
 	)
 	cmd := &cobra.Command{
 		Use:   "worker",
@@ -83,7 +93,15 @@ run' or a Temporal Schedule ('memepipe schedules sync'); watch them with
 A worker killed mid-task loses its attempt: after --heartbeat-timeout without
 a heartbeat, Temporal dispatches it to another worker. On SIGTERM running
 attempts get --stop-timeout to finish, then are dispatched again elsewhere
-without using their retry budget.`,
+without using their retry budget.
+
+Alerts: the config's alerts: section works as under 'memepipe serve' (failed
+and permanently failed tasks, consecutive failed runs, quality checks, and
+their recoveries), for the attempts this worker runs; conditions live in the
+shared store, so a problem pages once whichever worker sees it. SLA misses
+are not raised by workers. Metrics: --metrics-addr serves Prometheus
+/metrics (runs, attempts, hand-off, upstream requests and rate-limit waits of
+this worker's collectors).`,
 		Example: `  MEMEPIPE_DB=postgres://memepipe@db:5432/memepipe \
     memepipe worker --config /etc/memepipe/memepipe.yaml --temporal temporal:7233`,
 		Args: noArgs,
@@ -98,20 +116,46 @@ without using their retry budget.`,
 				return err
 			}
 			defer st.Close()
-			dags, closeDAGs, err := a.buildDAGs(ctx, cfg, st)
+			var m *metrics.Metrics
+			if metricsAddr != "" {
+				m = metrics.New()
+			}
+			dags, closeDAGs, err := a.buildDAGs(ctx, cfg, st, m)
 			if err != nil {
 				return err
 			}
 			defer closeDAGs()
+			alerting, err := a.newAlerting(cfg, st)
+			if err != nil {
+				return &exitError{code: exitUsage, err: err}
+			}
+			defer a.closeAlerting(alerting)
 			c, err := a.dialTemporal(tf)
 			if err != nil {
 				return err
 			}
 			defer c.Close()
+			if m != nil {
+				stopMetrics, err := a.serveMetrics(metricsAddr, m)
+				if err != nil {
+					return err
+				}
+				defer stopMetrics()
+			}
+			// Events go out from a goroutine of their own, as the
+			// engine's; stopEvents delivers the last ones before the
+			// alerts are flushed (deferred calls run last first).
+			var observeMetrics func(engine.Event)
+			if m != nil {
+				observeMetrics = observe.Metrics(m)
+			}
+			emit, stopEvents := engine.Async(observe.Fanout(observeMetrics, alerting.Observer(dags)))
+			defer stopEvents()
 			identity := engine.DefaultOwner()
 			acts := &mtemporal.Activities{
 				Store: st, Config: cfg, DAGs: dags, Identity: identity,
 				HeartbeatTimeout: heartbeat, Pools: cfg.Pools, Redact: cfg.Redact, Logger: a.log,
+				Observe: emit,
 			}
 			w := mtemporal.NewWorker(c, acts, mtemporal.WorkerOptions{
 				TaskQueue: tf.taskQueue, MaxParallel: cfg.MaxParallel, StopTimeout: stopWithin, Identity: identity,
@@ -130,7 +174,27 @@ without using their retry budget.`,
 	tf.add(cmd)
 	cmd.Flags().DurationVar(&heartbeat, "heartbeat-timeout", 30*time.Second, "an attempt whose worker is silent this long is dispatched again")
 	cmd.Flags().DurationVar(&stopWithin, "stop-timeout", 10*time.Second, "on SIGTERM, how long running attempts may finish")
+	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", "", "serve Prometheus /metrics on this address (e.g. :9464); off when empty")
 	return cmd
+}
+
+// serveMetrics serves m at http://addr/metrics until stop is called. The
+// listener is opened here, so a taken port fails at start.
+func (a *app) serveMetrics(addr string, m *metrics.Metrics) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, usageError("--metrics-addr: %v", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	a.log.Info("metrics listening", "addr", ln.Addr().String())
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	}, nil
 }
 
 func (a *app) schedulesCommand() *cobra.Command {
