@@ -57,27 +57,63 @@ func ScoreCSV(in io.Reader, out io.Writer, textCol string) error {
 	if err != nil {
 		return err
 	}
-	return m.ScoreCSV(in, out, textCol)
+	_, err = m.ScoreCSVWith(in, out, CSVOptions{TextCol: textCol, Reading: ReadAuto})
+	return err
 }
 
-// ScoreCSV is ScoreCSV with this model.
-func (m *Model) ScoreCSV(in io.Reader, out io.Writer, textCol string) error {
-	if textCol == "" {
-		textCol = "text"
+// CSVOptions configure ScoreCSVWith.
+type CSVOptions struct {
+	// TextCol names the text column (default "text"), matched without
+	// regard to case or surrounding spaces, as are the CSVColumns a scored
+	// file already has (they are overwritten).
+	TextCol string
+	// Reading fills label and compound (ReadStance is the zero value).
+	Reading Reading
+	// Source names the input in errors ("comments.csv"); default "CSV".
+	Source string
+	// Skip, when set, is told of each malformed record (a stray quote, a
+	// row wider or narrower than the header) by its line, and the record
+	// is left out; without it the first one is an error.
+	Skip func(line int, why string)
+}
+
+// ColumnError says the text column is not in the header.
+type ColumnError struct {
+	Source, Column string
+	Header         []string
+}
+
+func (e *ColumnError) Error() string {
+	return fmt.Sprintf("%s: no column %q in the header (columns: %s)", e.Source, e.Column, strings.Join(e.Header, ", "))
+}
+
+// AutoWindow is how many rows ReadAuto reads before it fixes a file's
+// comment share (CommentShare); the rows wait in memory until then.
+const AutoWindow = 10_000
+
+// ScoreCSVWith is ScoreCSV with options; it returns the rows written. With
+// ReadAuto the register is read for the file (Score.InFile), its comment
+// share estimated on the first AutoWindow rows.
+func (m *Model) ScoreCSVWith(in io.Reader, out io.Writer, o CSVOptions) (int, error) {
+	if o.TextCol == "" {
+		o.TextCol = "text"
+	}
+	if o.Source == "" {
+		o.Source = "CSV"
 	}
 	r := csv.NewReader(in)
-	r.FieldsPerRecord = 0 // every record as wide as the header
+	r.FieldsPerRecord = -1 // checked below, so that a short row can be skipped
 	header, err := r.Read()
 	if errors.Is(err, io.EOF) {
-		return errors.New("sentiment: input CSV is empty (no header)")
+		return 0, fmt.Errorf("%s: empty file, no header", o.Source)
 	}
 	if err != nil {
-		return fmt.Errorf("sentiment: reading CSV header: %w", err)
+		return 0, fmt.Errorf("%s: header: %w", o.Source, err)
 	}
 	header[0] = strings.TrimPrefix(header[0], "\ufeff")
-	ti := indexOf(header, textCol)
+	ti := indexOf(header, o.TextCol)
 	if ti < 0 {
-		return fmt.Errorf("sentiment: no column %q in the CSV header (columns: %s)", textCol, strings.Join(header, ", "))
+		return 0, &ColumnError{Source: o.Source, Column: o.TextCol, Header: header}
 	}
 	// Overwrite columns that are already there (re-scoring a scored file),
 	// append the others.
@@ -92,28 +128,87 @@ func (m *Model) ScoreCSV(in io.Reader, out io.Writer, textCol string) error {
 	}
 	w := csv.NewWriter(out)
 	if err := w.Write(outHeader); err != nil {
-		return fmt.Errorf("sentiment: writing CSV: %w", err)
+		return 0, fmt.Errorf("%s: writing CSV: %w", o.Source, err)
 	}
+	type pending struct {
+		rec   []string
+		score Score
+	}
+	var (
+		rows    int
+		waiting []pending
+		share   = -1.0 // the file's comment share once known (ReadAuto)
+	)
 	row := make([]string, len(outHeader))
+	write := func(rec []string, s Score) error {
+		copy(row, rec)
+		for i, v := range s.CSVValues(o.Reading) {
+			row[pos[i]] = v
+		}
+		rows++
+		return w.Write(row)
+	}
+	// flush fixes the share from the waiting rows and writes them.
+	flush := func() error {
+		scores := make([]Score, len(waiting))
+		for i, p := range waiting {
+			scores[i] = p.score
+		}
+		share = CommentShare(scores)
+		for _, p := range waiting {
+			if err := write(p.rec, p.score.InFile(share)); err != nil {
+				return err
+			}
+		}
+		waiting = nil
+		return nil
+	}
 	for {
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
+		var pe *csv.ParseError
+		if errors.As(err, &pe) && o.Skip != nil {
+			o.Skip(pe.StartLine, pe.Err.Error())
+			continue
+		}
 		if err != nil {
-			return fmt.Errorf("sentiment: reading CSV: %w", err)
+			return rows, fmt.Errorf("%s: %w", o.Source, err)
 		}
-		copy(row, rec)
-		for i, v := range m.Score(rec[ti]).CSVValues(ReadAuto) {
-			row[pos[i]] = v
+		if len(rec) != len(header) {
+			line, _ := r.FieldPos(0)
+			why := fmt.Sprintf("%d fields, the header has %d", len(rec), len(header))
+			if o.Skip == nil {
+				return rows, fmt.Errorf("%s line %d: %s", o.Source, line, why)
+			}
+			o.Skip(line, why)
+			continue
 		}
-		if err := w.Write(row); err != nil {
-			return fmt.Errorf("sentiment: writing CSV: %w", err)
+		s := m.Score(rec[ti])
+		switch {
+		case o.Reading != ReadAuto:
+			err = write(rec, s)
+		case share >= 0:
+			err = write(rec, s.InFile(share))
+		default:
+			waiting = append(waiting, pending{rec, s})
+			if len(waiting) == AutoWindow {
+				err = flush()
+			}
+		}
+		if err != nil {
+			return rows, fmt.Errorf("%s: writing CSV: %w", o.Source, err)
+		}
+	}
+	if len(waiting) > 0 {
+		if err := flush(); err != nil {
+			return rows, fmt.Errorf("%s: writing CSV: %w", o.Source, err)
 		}
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {
-		return fmt.Errorf("sentiment: writing CSV: %w", err)
+		return rows, fmt.Errorf("%s: writing CSV: %w", o.Source, err)
 	}
-	return nil
+	return rows, nil
 }

@@ -135,9 +135,11 @@ func readCSVColumns(path string, cols ...string) ([][]string, error) {
 	return out, nil
 }
 
+// indexOf finds col in a CSV header, ignoring case, surrounding spaces and
+// a byte-order mark.
 func indexOf(header []string, col string) int {
 	for i, h := range header {
-		if strings.TrimPrefix(strings.TrimSpace(h), "\ufeff") == col {
+		if strings.EqualFold(strings.TrimPrefix(strings.TrimSpace(h), "\ufeff"), col) {
 			return i
 		}
 	}

@@ -655,13 +655,24 @@ func EvaluateCompound(ex []Example, compound func(string) float64, binary bool) 
 	return evaluateWith(ex, stanceLabels, func(t string) string { return string(labelFromCompound(compound(t))) })
 }
 
-// evaluateReading scores ex by the label of reading r: a label outside
-// labels (neutral on binary data) counts as wrong.
+// evaluateReading scores ex by the label of reading r, the rows read as
+// one file (as memepipe sentiment score reads a CSV: ReadAuto re-weighs
+// the register for the file): a label outside labels (neutral on binary
+// data) counts as wrong.
 func (m *Model) evaluateReading(ex []Example, labels []string, r Reading) Metrics {
-	return evaluateWith(ex, labels, func(text string) string {
-		l, _ := m.Score(text).Reading(r)
-		return string(l)
-	})
+	scores := make([]Score, len(ex))
+	for i, e := range ex {
+		scores[i] = m.Score(e.Text)
+	}
+	share := CommentShare(scores)
+	gold := make([]string, len(ex))
+	pred := make([]string, len(ex))
+	for i, e := range ex {
+		gold[i] = e.Label
+		l, _ := scores[i].InFile(share).Reading(r)
+		pred[i] = string(l)
+	}
+	return Evaluate(labels, gold, pred)
 }
 
 func evaluateWith(ex []Example, labels []string, predict func(string) string) Metrics {

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -43,7 +41,8 @@ label and compound:
 
   auto     (default) valence for a text that reads as a comment, stance
            for a news headline, as the model's register head tells them
-           apart (99% right on the labelled sets' test parts)
+           apart; in a file that is mostly comments (judged on its first
+           10,000 rows) a borderline text counts as a comment
   stance   always the stance: compound = P(bullish) - P(bearish)
   valence  always the valence: label positive when valence >= 0, else
            negative; compound = valence. For binary positive/negative data.
@@ -106,74 +105,11 @@ a stray quote) is skipped and reported on stderr with its line number.`,
 // of stopping at the first: it returns the rows scored and one line per
 // skipped record ("source line N: why").
 func scoreTextCSV(m *sentiment.Model, in io.Reader, out io.Writer, source, textCol string, reading sentiment.Reading) (int, []string, error) {
-	r := csv.NewReader(in)
-	r.FieldsPerRecord = -1 // checked here, so a short row is reported, not fatal
-	header, err := r.Read()
-	if errors.Is(err, io.EOF) {
-		return 0, nil, fmt.Errorf("%s: empty file, no header", source)
-	}
-	if err != nil {
-		return 0, nil, fmt.Errorf("%s: header: %w", source, err)
-	}
-	header[0] = strings.TrimPrefix(header[0], "\ufeff")
-	ti := -1
-	for i, h := range header {
-		if strings.EqualFold(strings.TrimSpace(h), textCol) {
-			ti = i
-			break
-		}
-	}
-	if ti < 0 {
-		return 0, nil, fmt.Errorf("%s: no column %q in the header (columns: %s); choose one with --text-col", source, textCol, strings.Join(header, ", "))
-	}
-	outHeader := append([]string(nil), header...)
-	pos := make([]int, len(sentiment.CSVColumns))
-	for i, c := range sentiment.CSVColumns {
-		pos[i] = -1
-		for j, h := range header {
-			if strings.EqualFold(strings.TrimSpace(h), c) {
-				pos[i] = j
-			}
-		}
-		if pos[i] < 0 {
-			pos[i] = len(outHeader)
-			outHeader = append(outHeader, c)
-		}
-	}
-	w := csv.NewWriter(out)
-	if err := w.Write(outHeader); err != nil {
-		return 0, nil, err
-	}
 	var bad []string
-	rows := 0
-	row := make([]string, len(outHeader))
-	for {
-		line, _ := r.FieldPos(0)
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				bad = append(bad, fmt.Sprintf("%s line %d: %v", source, pe.StartLine, pe.Err))
-				continue
-			}
-			return rows, bad, fmt.Errorf("%s: %w", source, err)
-		}
-		if line, _ = r.FieldPos(0); len(rec) != len(header) {
-			bad = append(bad, fmt.Sprintf("%s line %d: %d fields, the header has %d", source, line, len(rec), len(header)))
-			continue
-		}
-		copy(row, rec)
-		for i, v := range m.Score(rec[ti]).CSVValues(reading) {
-			row[pos[i]] = v
-		}
-		if err := w.Write(row); err != nil {
-			return rows, bad, err
-		}
-		rows++
+	rows, err := m.ScoreCSVWith(in, out, sentiment.CSVOptions{TextCol: textCol, Reading: reading, Source: source,
+		Skip: func(line int, why string) { bad = append(bad, fmt.Sprintf("%s line %d: %s", source, line, why)) }})
+	if ce := (*sentiment.ColumnError)(nil); errors.As(err, &ce) {
+		err = fmt.Errorf("%w; choose one with --text-col", err)
 	}
-	w.Flush()
-	return rows, bad, w.Error()
+	return rows, bad, err
 }

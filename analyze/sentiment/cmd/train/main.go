@@ -114,7 +114,7 @@ func run() error {
 	}
 	fmt.Printf("  (model: %s)\n", sp.Candidates[sp.Chosen].Name)
 	fmt.Printf("\nregister (comment = crypto comments, news = financial tweets; test parts): %v\n", rep.Register)
-	fmt.Printf("label of ReadAuto (the default of memepipe sentiment score: valence reading for comments, stance for news):\n")
+	fmt.Printf("label of ReadAuto (the default of memepipe sentiment score: valence reading for comments, stance for news; each test part read as one file):\n")
 	fmt.Printf("  financial tweets  %v\n", rep.AutoStance)
 	fmt.Printf("  crypto comments   %v  (neutral counts as wrong)\n", rep.AutoValence)
 	fmt.Printf("\n")
