@@ -57,7 +57,7 @@ type Activities struct {
 	// without running and attempts of lost workers closed (TaskFinished),
 	// so metrics and alert rules work as under the engine. It is called
 	// from the activity: wrap it in engine.Async so it never delays one.
-	// SLA misses are not emitted (no worker watches a whole run).
+	// The workflow's SLA timers raise SLAMissed through an activity.
 	Observe func(engine.Event)
 
 	once  sync.Once
@@ -181,9 +181,9 @@ func (a *Activities) Plan(ctx context.Context, req PlanRequest) (RunPlan, error)
 		latest[tr.Task] = tr
 	}
 
-	plan := RunPlan{RunID: run.ID, Pipeline: dag.Name, Interval: run.Interval, Owner: req.Owner, HeartbeatTimeout: a.HeartbeatTimeout}
+	plan := RunPlan{RunID: run.ID, Pipeline: dag.Name, Interval: run.Interval, Owner: req.Owner, HeartbeatTimeout: a.HeartbeatTimeout, SLA: dag.SLA}
 	for _, t := range dag.Tasks {
-		tp := TaskPlan{Name: t.Name, DependsOn: t.DependsOn, Trigger: t.Trigger, Retry: t.Retry, Timeout: t.Timeout}
+		tp := TaskPlan{Name: t.Name, DependsOn: t.DependsOn, Trigger: t.Trigger, Retry: t.Retry, Timeout: t.Timeout, SLA: t.SLA}
 		if tr, ok := latest[t.Name]; ok {
 			tp.AfterAttempt = tr.Attempt
 			if !req.Rerun && (tr.State == pipeline.Success || tr.State == pipeline.Skipped) {
@@ -550,6 +550,20 @@ func (a *Activities) Settle(ctx context.Context, in SettleInput) error {
 	}
 	a.Logger.Info("task not run", "run_id", in.RunID, "task", in.Task, "attempt", next, "state", in.State, "reason", in.Reason)
 	a.emit(engine.Event{Kind: engine.TaskFinished, Run: a.eventRun(ctx, in.RunID, "", pipeline.Interval{}), Task: in.Task, TaskRun: withoutLog(tr), At: now})
+	return nil
+}
+
+// SLAMissed raises a missed SLA: the engine's SLAMissed event, for the
+// alert rules (sla_miss), and a warning in the log.
+func (a *Activities) SLAMissed(ctx context.Context, in SLAInput) error {
+	a.init()
+	what := "run"
+	if in.Task != "" {
+		what = "task " + in.Task
+	}
+	a.Logger.Warn(what+" missed its SLA", "run_id", in.RunID, "task", in.Task, "attempt", 0, "sla", in.SLA.String())
+	a.emit(engine.Event{Kind: engine.SLAMissed, Run: a.eventRun(ctx, in.RunID, "", pipeline.Interval{}), Task: in.Task,
+		Err: fmt.Errorf("%s not done %s after the run started", what, in.SLA), At: a.now()})
 	return nil
 }
 

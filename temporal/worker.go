@@ -36,6 +36,7 @@ func Register(w worker.Registry, acts *Activities) {
 	w.RegisterActivityWithOptions(acts.RunTask, activity.RegisterOptions{Name: TaskActivity})
 	w.RegisterActivityWithOptions(acts.Settle, activity.RegisterOptions{Name: SettleActivity})
 	w.RegisterActivityWithOptions(acts.Finish, activity.RegisterOptions{Name: FinishActivity})
+	w.RegisterActivityWithOptions(acts.SLAMissed, activity.RegisterOptions{Name: SLAActivity})
 }
 
 // NewWorker returns a worker polling o.TaskQueue with the workflow and

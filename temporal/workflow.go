@@ -33,6 +33,7 @@ const (
 	TaskActivity   = "memepipe.task"
 	SettleActivity = "memepipe.settle"
 	FinishActivity = "memepipe.finish"
+	SLAActivity    = "memepipe.sla"
 
 	// DefaultTaskQueue is the task queue workers poll unless told otherwise.
 	DefaultTaskQueue = "memepipe"
@@ -92,7 +93,9 @@ type RunPlan struct {
 	// HeartbeatTimeout is the worker's: a task attempt whose worker has
 	// not heartbeated for this long is presumed lost and dispatched again.
 	HeartbeatTimeout time.Duration `json:"heartbeat_timeout"`
-	Tasks            []TaskPlan    `json:"tasks"`
+	// SLA bounds the run's duration from this execution's start (0: none).
+	SLA   time.Duration `json:"sla,omitempty"`
+	Tasks []TaskPlan    `json:"tasks"`
 }
 
 // TaskPlan is one task of the DAG, with what earlier executions of the run
@@ -103,6 +106,8 @@ type TaskPlan struct {
 	Trigger   pipeline.TriggerRule `json:"trigger_rule,omitempty"`
 	Retry     pipeline.RetryPolicy `json:"retry"`
 	Timeout   time.Duration        `json:"timeout,omitempty"`
+	// SLA: the task should be done this long after the run's start.
+	SLA time.Duration `json:"sla,omitempty"`
 	// Done is success or skipped when an earlier execution of the run
 	// finished the task (and this is no rerun): it is not run again.
 	Done pipeline.State `json:"done,omitempty"`
@@ -148,6 +153,14 @@ type SettleInput struct {
 	Reason       string         `json:"reason"`
 	Lost         bool           `json:"lost,omitempty"`
 	AfterAttempt int            `json:"after_attempt"`
+}
+
+// SLAInput reports that a task (or the run, Task "") is not done SLA after
+// the run's start.
+type SLAInput struct {
+	RunID string        `json:"run_id"`
+	Task  string        `json:"task,omitempty"`
+	SLA   time.Duration `json:"sla"`
 }
 
 // FinishInput records the run's final state and releases it.
@@ -257,6 +270,11 @@ func RunWorkflow(ctx workflow.Context, req RunRequest) (RunOutcome, error) {
 			r.states[tp.Name] = tp.Done
 		}
 	}
+	// SLA timers: workflows started before they existed replay without.
+	var stopSLA workflow.CancelFunc = func() {}
+	if workflow.GetVersion(ctx, "sla-timers", workflow.DefaultVersion, 1) == 1 {
+		stopSLA = r.armSLAs()
+	}
 	if err := r.decide(); err != nil {
 		return RunOutcome{}, err
 	}
@@ -270,6 +288,7 @@ func RunWorkflow(ctx workflow.Context, req RunRequest) (RunOutcome, error) {
 		}
 	}
 
+	stopSLA()
 	// Finish even when cancelled: the run is released (queued when tasks
 	// are unfinished) so that the next execution resumes it at once.
 	fctx, _ := workflow.NewDisconnectedContext(bk)
@@ -302,6 +321,39 @@ type dagRun struct {
 	dispatches   map[string]int // activity dispatches per task (activity IDs)
 	redispatched map[string]int // dispatches after a lost or stopped worker
 	err          error          // a bookkeeping failure: the run cannot be recorded
+}
+
+// armSLAs starts a timer per SLA (the run's and each unfinished task's),
+// counted from this execution's start as the engine counts them. A timer
+// that fires while its task (or any task, for the run's) is not done runs
+// the SLA activity, which raises the miss on a worker; the run waits for
+// it like for a task. The returned function cancels the timers left.
+func (r *dagRun) armSLAs() workflow.CancelFunc {
+	tctx, cancel := workflow.WithCancel(r.ctx)
+	arm := func(task string, sla time.Duration, pending func() bool) {
+		r.sel.AddFuture(workflow.NewTimer(tctx, sla), func(f workflow.Future) {
+			if f.Get(tctx, nil) != nil || !pending() {
+				return // cancelled, or done in time
+			}
+			r.inflight++
+			in := SLAInput{RunID: r.plan.RunID, Task: task, SLA: sla}
+			r.sel.AddFuture(workflow.ExecuteActivity(r.bk, SLAActivity, in), func(f workflow.Future) {
+				r.inflight--
+				if err := f.Get(r.ctx, nil); err != nil {
+					workflow.GetLogger(r.ctx).Warn("SLA miss not recorded", "task", task, "error", err)
+				}
+			})
+		})
+	}
+	for _, tp := range r.plan.Tasks {
+		if _, done := r.states[tp.Name]; tp.SLA > 0 && !done {
+			arm(tp.Name, tp.SLA, func() bool { _, done := r.states[tp.Name]; return !done })
+		}
+	}
+	if r.plan.SLA > 0 {
+		arm("", r.plan.SLA, func() bool { return len(r.states) < len(r.plan.Tasks) })
+	}
+	return cancel
 }
 
 func (r *dagRun) task(name string) TaskPlan {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -515,4 +516,57 @@ func kinds(evs []engine.Event) []string {
 		out = append(out, ev.Kind.String()+"/"+ev.Task)
 	}
 	return out
+}
+
+// The workflow's SLA timers raise SLAMissed for a task and a run still
+// going at their SLA, through the SLA activity, and stay quiet for a task
+// done in time; the sla_miss alert fires once per key.
+func TestSLATimersRaiseMisses(t *testing.T) {
+	st := openStore(t)
+	slow := pipeline.RunnerFunc(func(ctx context.Context, tc *pipeline.TaskContext) (pipeline.Result, error) {
+		select {
+		case <-time.After(400 * time.Millisecond):
+		case <-ctx.Done():
+		}
+		return pipeline.Result{}, nil
+	})
+	dag := &pipeline.DAG{Name: "late", SLA: 100 * time.Millisecond, Tasks: []pipeline.Task{
+		{Name: "quick", SLA: time.Hour, Runner: ok()},
+		{Name: "slow", SLA: 50 * time.Millisecond, Runner: slow},
+	}}
+	acts := newActivities(t, st, dag)
+	var (
+		mu     sync.Mutex
+		misses []string
+		alerts []alert.Alert
+	)
+	eval := alert.NewEvaluator(alert.Config{}, nil, func(a alert.Alert) { mu.Lock(); alerts = append(alerts, a); mu.Unlock() }, nil)
+	rules := observe.Alerts(eval, map[string]*pipeline.DAG{"late": dag}, nil)
+	emit, stop := engine.Async(func(ev engine.Event) {
+		if ev.Kind == engine.SLAMissed {
+			mu.Lock()
+			misses = append(misses, "["+ev.Task+"]")
+			mu.Unlock()
+		}
+		rules(ev)
+	})
+	acts.Observe = emit
+	out, err := execute(t, acts, RunRequest{Pipeline: "late", Interval: iv})
+	if err != nil || out.State != pipeline.Success {
+		t.Fatalf("run %+v %v", out, err)
+	}
+	stop()
+	sort.Strings(misses)
+	if strings.Join(misses, " ") != "[] [slow]" {
+		t.Errorf("SLA misses %v, want the run's and slow's", misses)
+	}
+	fired := map[string]bool{}
+	for _, a := range alerts {
+		if a.Rule == alert.RuleSLAMiss && a.Status == alert.Firing {
+			fired[a.Task] = true
+		}
+	}
+	if len(fired) != 2 || !fired["slow"] || !fired[""] {
+		t.Errorf("sla_miss alerts %+v, want the run's and slow's", alerts)
+	}
 }

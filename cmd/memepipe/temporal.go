@@ -96,10 +96,10 @@ attempts get --stop-timeout to finish, then are dispatched again elsewhere
 without using their retry budget.
 
 Alerts: the config's alerts: section works as under 'memepipe serve' (failed
-and permanently failed tasks, consecutive failed runs, quality checks, and
-their recoveries), for the attempts this worker runs; conditions live in the
-shared store, so a problem pages once whichever worker sees it. SLA misses
-are not raised by workers. Metrics: --metrics-addr serves Prometheus
+and permanently failed tasks, consecutive failed runs, SLA misses, quality
+checks, and their recoveries), for what this worker runs; conditions live in
+the shared store, so a problem pages once whichever worker sees it. The run
+workflow times the SLAs and raises a miss on a worker. Metrics: --metrics-addr serves Prometheus
 /metrics (runs, attempts, hand-off, upstream requests and rate-limit waits of
 this worker's collectors).`,
 		Example: `  MEMEPIPE_DB=postgres://memepipe@db:5432/memepipe \
