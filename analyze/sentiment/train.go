@@ -38,6 +38,10 @@ type member struct {
 	// balance weights classes inversely to their frequency (for macro-F1
 	// or the F1 of a minority class)
 	balance bool
+	// extra > 0 adds the head's extra rows (the review sentences of
+	// reviews.go, never evaluated) to this member's training rows, each
+	// weighted extra; the head's own rows keep weight 1.
+	extra float64
 }
 
 func (mb member) String() string {
@@ -66,6 +70,9 @@ func (mb member) String() string {
 	}
 	if mb.balance {
 		name += "bal"
+	}
+	if mb.extra > 0 {
+		name += fmt.Sprintf("+reviews×%g", mb.extra)
 	}
 	return name + "[" + strings.Join(groups, "+") + "]"
 }
@@ -122,9 +129,16 @@ type headSpec struct {
 	// folds > 0: choose by repeated stratified k-fold cross-validation on
 	// train+dev (the small sets); 0: fit on train, choose on dev.
 	folds, repeats int
-	metric         func(Metrics) float64
-	metricName     string
-	stance         *linear // source of the Transfer features
+	// margin > 0 (cross-validation only): the first candidate, the head in
+	// use, stays unless a challenger's paired per-fold gain over it exceeds
+	// margin standard errors; of those that do, the best mean wins.
+	margin     float64
+	metric     func(Metrics) float64
+	metricName string
+	stance     *linear // source of the Transfer features
+	// extra rows for members with extra > 0 (the review sentences; never
+	// evaluated, never crypto rows)
+	extra []Example
 }
 
 // prepare tokenises and featurises examples for one feature set.
@@ -187,7 +201,17 @@ func (h headSpec) fitRows(c candidate, rows []row) *linear {
 	heads := make([]*linear, len(c))
 	weights := make([]float64, len(c))
 	for i, mb := range c {
-		data := h.prepareRows(mb.fs, rows, mb.balance)
+		mrows := rows
+		if mb.extra > 0 {
+			if len(h.extra) == 0 {
+				panic("sentiment: a member with extra rows, but the head has none")
+			}
+			mrows = append([]row(nil), rows...)
+			for _, e := range h.extra {
+				mrows = append(mrows, row{Example: e, Weight: mb.extra})
+			}
+		}
+		data := h.prepareRows(mb.fs, mrows, mb.balance)
 		m := &linear{Name: h.name, Classes: h.classes, FS: mb.fs}
 		cfg := defaultTrainCfg
 		cfg.L2 = mb.l2
@@ -265,12 +289,12 @@ func (r CandidateResult) String() string {
 	return fmt.Sprintf("cv %.4f ± %.4f (%d folds; vs first %+.4f ± %.4f; pooled acc %.3f macroF1 %.3f)  %s", r.Mean, r.Std, r.Folds, r.Diff, r.DiffSE, r.Pooled.Accuracy, r.Pooled.MacroF1, r.Name)
 }
 
-// choose evaluates every candidate, picks the best (the first of equals),
-// and refits it on train+dev.
+// choose evaluates every candidate, picks the best (the first of equals;
+// with a margin, the first unless a challenger is clearly better), and
+// refits it on train+dev.
 func (h headSpec) choose(ds Dataset, log io.Writer) (*linear, []CandidateResult, int) {
 	all := append(append([]Example(nil), ds.Train...), ds.Dev...)
 	var results []CandidateResult
-	best := 0
 	for i, c := range h.candidates {
 		t0 := time.Now()
 		var r CandidateResult
@@ -293,11 +317,29 @@ func (h headSpec) choose(ds Dataset, log io.Writer) (*linear, []CandidateResult,
 		r.Name = c.String()
 		fmt.Fprintf(log, "  %s %s %s (%s)\n", h.name, h.metricName, r, elapsed(t0))
 		results = append(results, r)
+	}
+	margin := h.margin
+	if h.folds <= 0 {
+		margin = 0
+	}
+	best := pick(results, margin)
+	return h.fit(h.candidates[best], all), results, best
+}
+
+// pick is the index of the best mean (the first of equals). With margin >
+// 0 the first candidate is the incumbent: a challenger is considered only
+// if its paired gain over the first exceeds margin standard errors.
+func pick(results []CandidateResult, margin float64) int {
+	best := 0
+	for i, r := range results {
+		if i == 0 || (margin > 0 && r.Diff <= margin*r.DiffSE) {
+			continue
+		}
 		if r.Mean > results[best].Mean+1e-9 {
 			best = i
 		}
 	}
-	return h.fit(h.candidates[best], all), results, best
+	return best
 }
 
 // crossValidate runs repeated stratified k-fold cross-validation. Each
@@ -402,25 +444,35 @@ func heads() (stance, valence, spam headSpec) {
 		stance.candidates = append(stance.candidates, candidate{{fs: nGrams, method: methodLR, l2: l2, balance: true}})
 	}
 
-	// Valence: the previous head first (the paired differences are against
-	// it), then the pretrained word vectors alone, inside the LR member, and
-	// as a third member at three penalties.
-	valence = headSpec{name: "valence", classes: valenceLabels, domain: domainCrypto, folds: 5, repeats: 4,
+	// Valence (fourth round): the head in use first (the paired differences
+	// are against it, and it stays unless a challenger is clearly better),
+	// then transfer from general-domain review sentences (reviews.go): a
+	// fourth member fitted on the crypto rows plus the reviews, and the
+	// reviews as down-weighted extra rows of every member.
+	valence = headSpec{name: "valence", classes: valenceLabels, domain: domainCrypto, folds: 5, repeats: 4, margin: 2,
 		metric: func(m Metrics) float64 { return m.Accuracy }, metricName: "accuracy"}
 	withStance := nGrams
 	withStance.Transfer = true
-	withEmb := withStance
-	withEmb.Embed = true
 	wb := featureSet{Bits: 18, Words: true, Bigrams: true}
 	emb := featureSet{Bits: 18, Embed: true}
 	nblr := func(fs featureSet, a, l2 float64) member { return member{fs: fs, method: methodNBLR, alpha: a, l2: l2} }
+	reviews := func(mb member, w float64) member { mb.extra = w; return mb }
+	head := candidate{lr(withStance, 1e-3), nblr(wb, 1, 3e-4), lr(emb, 3e-5)} // the head in use (third round)
+	plus := func(mb member) candidate { return append(append(candidate(nil), head...), mb) }
+	every := func(w float64) candidate {
+		c := append(candidate(nil), head...)
+		for i := range c {
+			c[i] = reviews(c[i], w)
+		}
+		return c
+	}
 	valence.candidates = []candidate{
-		{lr(withStance, 1e-3), nblr(wb, 1, 3e-4)}, // the previous head
-		{lr(emb, 3e-5)},
-		{lr(withEmb, 1e-3), nblr(wb, 1, 3e-4)},
-		{lr(withStance, 1e-3), nblr(wb, 1, 3e-4), lr(emb, 1e-5)},
-		{lr(withStance, 1e-3), nblr(wb, 1, 3e-4), lr(emb, 3e-5)},
-		{lr(withStance, 1e-3), nblr(wb, 1, 3e-4), lr(emb, 1e-4)},
+		head,
+		plus(reviews(nblr(wb, 1, 3e-4), 1)),
+		plus(reviews(lr(emb, 3e-5), 1)),
+		every(0.1),
+		every(0.3),
+		every(1),
 	}
 
 	// Spam: the candidates and both protocols are in spamselect.go.
@@ -455,6 +507,10 @@ type Report struct {
 	// financial tweets, comment = the crypto comments); AutoStance and
 	// AutoValence are the label of ReadAuto on each test part.
 	Register, AutoStance, AutoValence Metrics
+	// Reviews is the number of review sentences the valence candidates
+	// could add (reviews.go), ReviewsDropped those removed as duplicates
+	// or as copies of a crypto comment.
+	Reviews, ReviewsDropped int
 }
 
 // Train fits the three heads on the labelled data with a fixed split seed.
@@ -480,6 +536,12 @@ func Train(opt TrainOptions) (*Model, *Report, error) {
 	}
 	hs, hv, hp := heads()
 	rep := &Report{Seed: opt.Seed}
+	// the review sentences, without duplicates and without any text that is
+	// also a crypto comment (of any part: test rows never enter training)
+	if hv.extra, rep.ReviewsDropped, err = reviewRows(cry.All()); err != nil {
+		return nil, nil, err
+	}
+	rep.Reviews = len(hv.extra)
 	var fitted []*linear
 	for _, j := range []struct {
 		h   *headSpec

@@ -184,3 +184,56 @@ func TestCrossValidateFolds(t *testing.T) {
 		}
 	}
 }
+
+func TestPickKeepsIncumbent(t *testing.T) {
+	res := []CandidateResult{
+		{Mean: 0.837},
+		{Mean: 0.842, Diff: 0.005, DiffSE: 0.006}, // better mean, within noise
+		{Mean: 0.839, Diff: 0.002, DiffSE: 0.0005},
+		{Mean: 0.800, Diff: -0.037, DiffSE: 0.009},
+	}
+	if got := pick(res, 0); got != 1 {
+		t.Errorf("without a margin: picked %d, want 1 (best mean)", got)
+	}
+	if got := pick(res, 2); got != 2 {
+		t.Errorf("margin 2 SE: picked %d, want 2 (the only clear gain)", got)
+	}
+	res[2].DiffSE = 0.002
+	if got := pick(res, 2); got != 0 {
+		t.Errorf("margin 2 SE, no clear gain: picked %d, want the incumbent 0", got)
+	}
+}
+
+func TestExtraRows(t *testing.T) {
+	fs := featureSet{Bits: 12, Words: true}
+	h, ex := toyData(fs)
+	h.extra = []Example{{"join the airdrop giveaway", "spam"}, {"lovely weather, bad chart", "ham"}}
+	plain := candidate{{fs: fs, method: methodLR, l2: 1e-3}}
+	with := candidate{{fs: fs, method: methodLR, l2: 1e-3, extra: 0.5}}
+	a, b := h.fit(plain, ex), h.fit(with, ex)
+	if slices.Equal(a.W, b.W) {
+		t.Error("extra rows changed nothing")
+	}
+	if b.Rows != len(ex) {
+		t.Errorf("fitted on %d rows, want %d: extra rows are not the head's rows", b.Rows, len(ex))
+	}
+	// a word only the extra rows hold gets a weight
+	x := newExtractor(fs)
+	toks := tokenize("lovely")
+	tr := applyRules(toks)
+	bk := x.extract(toks, &tr)[1].Idx
+	if a.W[bk*2] != 0 || b.W[bk*2] == 0 {
+		t.Errorf("weight of a word of the extra rows: %v without them, %v with", a.W[bk*2], b.W[bk*2])
+	}
+	// the recipe record (format 3) cannot say a member used extra rows
+	if err := writeWeights(&bytes.Buffer{}, []*linear{b}); err == nil {
+		t.Error("a head with extra rows was written with a recipe that cannot refit it")
+	}
+	h.extra = nil
+	defer func() {
+		if recover() == nil {
+			t.Error("a member with extra rows fitted without any")
+		}
+	}()
+	h.fit(with, ex)
+}

@@ -99,6 +99,10 @@ func writeWeights(w io.Writer, heads []*linear) error {
 		b = binary.AppendUvarint(b, uint64(h.Rows))
 		b = binary.AppendUvarint(b, uint64(len(h.Recipe)))
 		for _, mb := range h.Recipe {
+			if mb.extra != 0 {
+				// format 3 has no field for it: a refit would differ
+				return fmt.Errorf("sentiment weights: %s: member %s has extra rows, which the recipe record cannot hold", h.Name, mb)
+			}
 			b = append(b, byte(mb.method))
 			b = appendFeatureSet(b, mb.fs)
 			bal := byte(0)

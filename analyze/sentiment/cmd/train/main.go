@@ -60,6 +60,9 @@ func run() error {
 	if *selectOnly {
 		for _, h := range []sentiment.HeadReport{rep.Stance, rep.Valence} {
 			fmt.Printf("%s (%s, %d rows for selection, %d dropped as duplicates):\n", h.Dataset, h.Metric, h.Train, h.Dropped)
+			if h.Dataset == rep.Valence.Dataset {
+				fmt.Printf("  (review sentences for the +reviews members: %d, %d dropped as duplicates or copies of a comment)\n", rep.Reviews, rep.ReviewsDropped)
+			}
 			for i, c := range h.Candidates {
 				mark := " "
 				if i == h.Chosen {
