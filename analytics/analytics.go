@@ -1,6 +1,6 @@
 // Package analytics holds the rows the analyzers produce and the store keeps:
-// per-interval sentiment aggregates, anomalies, risk flags and scores, and
-// the integrated score. It is plain data with no I/O, so the analyzers, the
+// per-interval sentiment aggregates, anomalies, risk flags and scores, the
+// integrated score, and the analyses' replay checkpoints. It is plain data with no I/O, so the analyzers, the
 // store and the read-side commands can all share it without import cycles
 // (store imports analytics; analytics imports nothing of ours).
 //
@@ -107,6 +107,18 @@ type IntegratedScore struct {
 	// Flags are the token's top risk flags (hard-fact overrides first).
 	Flags     []string        `json:"flags"`
 	Breakdown json.RawMessage `json:"breakdown"`
+}
+
+// Checkpoint is an analysis's replay state for one token at a time, so the
+// next run resumes from it instead of replaying the token's whole history.
+// Natural key: (Kind, Token, AsOf); the store keeps a kind and token's
+// newest three.
+type Checkpoint struct {
+	Kind  string    // whose state, e.g. "risk.chain"
+	Token string    // watchlist key
+	AsOf  time.Time // the state covers the rows with time < AsOf
+	Rows  int64     // how many rows it covers: a reader checks the store still holds exactly those
+	State []byte    // opaque to the store (the analysis encodes it; may be a few MB, binary, with zero bytes)
 }
 
 // F returns a pointer to v, for the nullable fields.

@@ -212,10 +212,11 @@ type Alerts interface {
 
 // Analytics keep what the analyzers find, keyed by natural keys so that
 // re-running an interval rewrites the same rows: sentiment aggregates per
-// token and interval, anomalies, risk assessments (score and flags) and the
-// integrated score ranking. Writes that replace a set (a token's anomalies
-// for an interval, a token's flags at a time, the ranking at a time) delete
-// and insert in one transaction: a reader sees the old set or the new one.
+// token and interval, anomalies, risk assessments (score and flags), the
+// integrated score ranking, and the analyses' replay checkpoints (migration
+// 00021). Writes that replace a set (a token's anomalies for an interval, a
+// token's flags at a time, the ranking at a time) delete and insert in one
+// transaction: a reader sees the old set or the new one.
 type Analytics interface {
 	// PutSentimentAggregates upserts rows by (token, interval_start,
 	// interval_end), all in one transaction.
@@ -253,6 +254,14 @@ type Analytics interface {
 	// IntegratedScoreHistory returns token's rows with as_of in [from, to)
 	// (zero bounds: open), oldest first.
 	IntegratedScoreHistory(ctx context.Context, token string, from, to time.Time) ([]analytics.IntegratedScore, error)
+
+	// PutCheckpoint stores c, replacing one of the same (kind, token, as_of),
+	// and deletes that kind and token's checkpoints older than the newest
+	// three, in one transaction.
+	PutCheckpoint(ctx context.Context, c analytics.Checkpoint) error
+	// LatestCheckpoint returns the kind and token's checkpoint with the
+	// latest as_of <= notAfter (zero notAfter: the latest); ok false when none.
+	LatestCheckpoint(ctx context.Context, kind, token string, notAfter time.Time) (c analytics.Checkpoint, ok bool, err error)
 }
 
 // AnomalyFilter selects anomalies. Zero values select all.

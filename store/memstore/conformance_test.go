@@ -22,10 +22,11 @@ type rest struct{ store.Store }
 
 func (conformant) Dialect() string { return "sqlite" }
 
-// Concerns memstore implements: store.Runs and store.Watermarks.
+// Concerns memstore implements: store.Runs, store.Watermarks and the
+// analysis checkpoints of store.Analytics.
 var memCases = []string{"Basics", "CreateRun", "CreateRunRejects", "CreateRunConcurrent", "GetFindRun", "TimesRoundTrip",
 	"ListRunsOrder", "ListRunsFilter", "UpdateRun", "ClaimRun", "ClaimRunConcurrent", "TaskRuns", "TaskRunsOrder",
-	"TaskRunsConcurrent", "Logs", "Text", "HeartbeatTaskRun", "Watermarks"}
+	"TaskRunsConcurrent", "Logs", "Text", "HeartbeatTaskRun", "Watermarks", "Checkpoints"}
 
 // TestConformance holds memstore to the suite the real stores pass, so
 // engine tests on memstore mean what they would on SQLite.
@@ -33,7 +34,7 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store {
 		_, name, _ := strings.Cut(t.Name(), "/")
 		if !slices.Contains(memCases, name) {
-			t.Skipf("memstore keeps runs and watermarks only, not %s", name)
+			t.Skipf("memstore keeps runs, watermarks and checkpoints only, not %s", name)
 		}
 		return conformant{Store: New()}
 	})

@@ -1,4 +1,5 @@
-// Package memstore keeps runs, task runs and watermarks in memory. It
+// Package memstore keeps runs, task runs, watermarks and analysis
+// checkpoints in memory. It
 // honours the same contract as store/sqlite and store/postgres (one run per
 // (pipeline, interval), unique attempts, atomic ClaimRun) and is safe for
 // concurrent use, so engine and CLI tests can run without a database. It does
@@ -13,12 +14,14 @@ import (
 	"sync"
 	"time"
 
+	"memepipe/analytics"
 	"memepipe/pipeline"
 	"memepipe/store"
 	"memepipe/store/internal/rowcheck"
 )
 
-// Store is an in-memory store.Runs and store.Watermarks.
+// Store is an in-memory store.Runs and store.Watermarks, and keeps analysis
+// checkpoints (store.Analytics' PutCheckpoint and LatestCheckpoint).
 type Store struct {
 	// Now stamps ClaimRun's heartbeat and CreatedAt (default time.Now); tests
 	// with a fake clock set it to the same clock the engine uses.
@@ -29,6 +32,9 @@ type Store struct {
 	byKey      map[runKey]string
 	tasks      map[string][]*pipeline.TaskRun // by run id
 	watermarks map[[2]string]string
+	// checkpoints by (kind, token), oldest first, at most
+	// rowcheck.CheckpointsKept each.
+	checkpoints map[[2]string][]analytics.Checkpoint
 }
 
 type runKey struct {
@@ -49,10 +55,11 @@ var (
 // New returns an empty store.
 func New() *Store {
 	return &Store{
-		runs:       map[string]*runRow{},
-		byKey:      map[runKey]string{},
-		tasks:      map[string][]*pipeline.TaskRun{},
-		watermarks: map[[2]string]string{},
+		runs:        map[string]*runRow{},
+		byKey:       map[runKey]string{},
+		tasks:       map[string][]*pipeline.TaskRun{},
+		watermarks:  map[[2]string]string{},
+		checkpoints: map[[2]string][]analytics.Checkpoint{},
 	}
 }
 
@@ -400,6 +407,47 @@ func (s *Store) SetWatermark(ctx context.Context, source, key, value string) err
 	defer s.mu.Unlock()
 	s.watermarks[[2]string{source, key}] = value
 	return nil
+}
+
+// PutCheckpoint implements store.Analytics: it stores a copy of c,
+// replacing one with the same as_of, and keeps the kind and token's newest
+// rowcheck.CheckpointsKept.
+func (s *Store) PutCheckpoint(ctx context.Context, c analytics.Checkpoint) error {
+	c, err := rowcheck.Checkpoint(c)
+	if err != nil {
+		return fmt.Errorf("put %w", err)
+	}
+	c.State = slices.Clone(c.State)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := [2]string{c.Kind, c.Token}
+	cs := slices.DeleteFunc(s.checkpoints[k], func(x analytics.Checkpoint) bool { return x.AsOf.Equal(c.AsOf) })
+	cs = append(cs, c)
+	slices.SortFunc(cs, func(a, b analytics.Checkpoint) int { return a.AsOf.Compare(b.AsOf) })
+	if n := len(cs) - rowcheck.CheckpointsKept; n > 0 {
+		cs = slices.Delete(cs, 0, n)
+	}
+	s.checkpoints[k] = cs
+	return nil
+}
+
+// LatestCheckpoint implements store.Analytics.
+func (s *Store) LatestCheckpoint(ctx context.Context, kind, token string, notAfter time.Time) (analytics.Checkpoint, bool, error) {
+	notAfter, err := rowcheck.CheckpointKey(kind, token, notAfter)
+	if err != nil {
+		return analytics.Checkpoint{}, false, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cs := s.checkpoints[[2]string{kind, token}]
+	for i := len(cs) - 1; i >= 0; i-- {
+		if notAfter.IsZero() || !cs[i].AsOf.After(notAfter) {
+			c := cs[i]
+			c.State = slices.Clone(c.State)
+			return c, true, nil
+		}
+	}
+	return analytics.Checkpoint{}, false, nil
 }
 
 func copyTime(t *time.Time) *time.Time {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -342,4 +343,52 @@ func (s *Store) IntegratedScoreHistory(ctx context.Context, token string, from, 
 		return nil, fmt.Errorf("integrated score history of %s: %w", token, err)
 	}
 	return out, nil
+}
+
+// PutCheckpoint stores c and prunes the kind and token's checkpoints to the
+// newest rowcheck.CheckpointsKept.
+func (s *Store) PutCheckpoint(ctx context.Context, c analytics.Checkpoint) error {
+	c, err := rowcheck.Checkpoint(c)
+	if err != nil {
+		return fmt.Errorf("put %w", err)
+	}
+	b := &pgx.Batch{}
+	b.Queue(`INSERT INTO analysis_checkpoints (kind, token, as_of, row_count, state)
+		VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (kind, token, as_of) DO UPDATE SET row_count = excluded.row_count, state = excluded.state`,
+		c.Kind, c.Token, c.AsOf, c.Rows, c.State)
+	b.Queue(`DELETE FROM analysis_checkpoints WHERE kind = $1 AND token = $2 AND as_of <
+		(SELECT as_of FROM analysis_checkpoints WHERE kind = $1 AND token = $2 ORDER BY as_of DESC LIMIT 1 OFFSET $3)`,
+		c.Kind, c.Token, rowcheck.CheckpointsKept-1)
+	if err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error { return sendBatch(ctx, tx, b) }); err != nil {
+		return fmt.Errorf("put checkpoint %s of %s as of %s: %w", c.Kind, c.Token, c.AsOf.Format(time.RFC3339Nano), err)
+	}
+	return nil
+}
+
+// LatestCheckpoint returns the kind and token's latest checkpoint at or
+// before notAfter (zero: the latest).
+func (s *Store) LatestCheckpoint(ctx context.Context, kind, token string, notAfter time.Time) (analytics.Checkpoint, bool, error) {
+	notAfter, err := rowcheck.CheckpointKey(kind, token, notAfter)
+	if err != nil {
+		return analytics.Checkpoint{}, false, err
+	}
+	var a args
+	q := `SELECT as_of, row_count, state FROM analysis_checkpoints WHERE kind = ` + a.add(kind) + ` AND token = ` + a.add(token)
+	if !notAfter.IsZero() {
+		q += ` AND as_of <= ` + a.add(notAfter)
+	}
+	c := analytics.Checkpoint{Kind: kind, Token: token}
+	err = s.pool.QueryRow(ctx, q+` ORDER BY as_of DESC LIMIT 1`, a...).Scan(&c.AsOf, &c.Rows, &c.State)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return analytics.Checkpoint{}, false, nil
+	}
+	if err != nil {
+		return analytics.Checkpoint{}, false, fmt.Errorf("latest checkpoint %s of %s: %w", kind, token, err)
+	}
+	c.AsOf = c.AsOf.UTC()
+	if c.State == nil {
+		c.State = []byte{}
+	}
+	return c, true, nil
 }

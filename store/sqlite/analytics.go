@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -398,4 +399,58 @@ func (s *Store) IntegratedScoreHistory(ctx context.Context, token string, from, 
 		return nil, fmt.Errorf("integrated score history of %s: %w", token, err)
 	}
 	return out, nil
+}
+
+// PutCheckpoint stores c and prunes the kind and token's checkpoints to the
+// newest rowcheck.CheckpointsKept.
+func (s *Store) PutCheckpoint(ctx context.Context, c analytics.Checkpoint) error {
+	c, err := rowcheck.Checkpoint(c)
+	if err != nil {
+		return fmt.Errorf("put %w", err)
+	}
+	asOf := column.TimeText(c.AsOf)
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO analysis_checkpoints (kind, token, as_of, row_count, state)
+			VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (kind, token, as_of) DO UPDATE SET row_count = excluded.row_count, state = excluded.state`,
+			c.Kind, c.Token, asOf, c.Rows, c.State); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM analysis_checkpoints WHERE kind = ? AND token = ? AND as_of <
+			(SELECT as_of FROM analysis_checkpoints WHERE kind = ? AND token = ? ORDER BY as_of DESC LIMIT 1 OFFSET ?)`,
+			c.Kind, c.Token, c.Kind, c.Token, rowcheck.CheckpointsKept-1)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("put checkpoint %s of %s as of %s: %w", c.Kind, c.Token, asOf, err)
+	}
+	return nil
+}
+
+// LatestCheckpoint returns the kind and token's latest checkpoint at or
+// before notAfter (zero: the latest).
+func (s *Store) LatestCheckpoint(ctx context.Context, kind, token string, notAfter time.Time) (analytics.Checkpoint, bool, error) {
+	notAfter, err := rowcheck.CheckpointKey(kind, token, notAfter)
+	if err != nil {
+		return analytics.Checkpoint{}, false, err
+	}
+	q, args := `SELECT as_of, row_count, state FROM analysis_checkpoints WHERE kind = ? AND token = ?`, []any{kind, token}
+	if !notAfter.IsZero() {
+		q += ` AND as_of <= ?`
+		args = append(args, column.TimeText(notAfter))
+	}
+	c := analytics.Checkpoint{Kind: kind, Token: token}
+	var asOf column.TextTime
+	err = s.r.QueryRowContext(ctx, q+` ORDER BY as_of DESC LIMIT 1`, args...).Scan(&asOf, &c.Rows, &c.State)
+	if errors.Is(err, sql.ErrNoRows) {
+		return analytics.Checkpoint{}, false, nil
+	}
+	if err != nil {
+		return analytics.Checkpoint{}, false, fmt.Errorf("latest checkpoint %s of %s: %w", kind, token, err)
+	}
+	c.AsOf = asOf.Time
+	if c.State == nil {
+		c.State = []byte{}
+	}
+	return c, true, nil
 }

@@ -59,6 +59,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"AnomaliesAtomic", testAnomaliesAtomic},
 		{"RiskAssessments", testRiskAssessments},
 		{"IntegratedScores", testIntegratedScores},
+		{"Checkpoints", testCheckpoints},
 		{"CanonicalRoundTrip", testCanonicalRoundTrip},
 		{"CanonicalIdempotent", testCanonicalIdempotent},
 		{"CanonicalAtomic", testCanonicalAtomic},

@@ -272,3 +272,39 @@ func Range(from, to time.Time) (time.Time, time.Time) {
 	}
 	return from, to
 }
+
+// CheckpointsKept is how many checkpoints PutCheckpoint keeps per kind and
+// token: the newest, by as_of.
+const CheckpointsKept = 3
+
+// Checkpoint checks c for PutCheckpoint and normalizes it: as_of to the
+// stored precision (a microsecond), a nil state to an empty one.
+func Checkpoint(c analytics.Checkpoint) (analytics.Checkpoint, error) {
+	where := fmt.Sprintf("checkpoint %q of %q as of %s", c.Kind, c.Token, c.AsOf.UTC().Format(time.RFC3339Nano))
+	if strings.TrimSpace(c.Kind) == "" || strings.TrimSpace(c.Token) == "" {
+		return c, fmt.Errorf("%s: empty kind or token", where)
+	}
+	if c.AsOf.IsZero() {
+		return c, fmt.Errorf("%s: zero as_of", where)
+	}
+	if c.Rows < 0 {
+		return c, fmt.Errorf("%s: rows = %d, want >= 0", where, c.Rows)
+	}
+	c.AsOf = column.Time(c.AsOf)
+	if c.State == nil {
+		c.State = []byte{}
+	}
+	return c, nil
+}
+
+// CheckpointKey checks LatestCheckpoint's arguments and normalizes notAfter
+// (zero stays zero: no bound).
+func CheckpointKey(kind, token string, notAfter time.Time) (time.Time, error) {
+	if strings.TrimSpace(kind) == "" || strings.TrimSpace(token) == "" {
+		return notAfter, fmt.Errorf("latest checkpoint %q of %q: empty kind or token", kind, token)
+	}
+	if notAfter.IsZero() {
+		return notAfter, nil
+	}
+	return column.Time(notAfter), nil
+}
