@@ -41,6 +41,11 @@ import (
 //     launch time; anomalies: pump-and-dumps in the last 7 days; sentiment
 //     aggregates: the spam share of the last day.
 //
+// The transfers, LP transfers, liquidity events and swaps are one replay
+// (riskReplay) that goes on from a checkpoint in the store: a run reads the
+// rows since the last checkpoint, not the token's whole history, and
+// writes a new checkpoint once it has read checkpointEvery rows.
+//
 // Params: tokens.
 func init() {
 	Register("analyze.risk", func(d Deps, params map[string]any) (pipeline.Runner, error) {
@@ -101,6 +106,8 @@ type RiskResult struct {
 	Flags []analytics.RiskFlag
 	// Rows is how many canonical rows were read.
 	Rows int
+	// Resumed: the on-chain replay went on from a checkpoint.
+	Resumed bool
 }
 
 // riskBreakdown is stored beside the score: the facts the flags read.
@@ -145,22 +152,19 @@ func AssessRisk(ctx context.Context, st store.Store, tok watchlist.Token, asOf t
 		}
 	}
 
-	facts, book, rows, err := chainFacts(ctx, st, tok, asOf)
+	replay, rows, resumed, err := replayTo(ctx, st, tok, asOf)
 	out.Rows += rows
+	out.Resumed = resumed
 	if err != nil {
-		return fail("on-chain facts", err)
+		return fail("on-chain replay", err)
 	}
+	facts, book := chainFacts(replay, tok, asOf)
 	if book != nil {
 		c := book.Concentration()
 		c.Top = c.Top[:min(len(c.Top), 3)]
 		bd.Holders = &c
 	}
-	feats, frows, err := rugFeatures(ctx, st, tok, asOf, facts)
-	out.Rows += frows
-	if err != nil {
-		return fail("rug features", err)
-	}
-	if feats != nil {
+	if feats := rugFeatures(replay, facts); feats != nil {
 		p, err := risk.RugProbability(*feats)
 		if err != nil {
 			return fail("rug model", err)
@@ -263,47 +267,15 @@ func (t tokenFacts) evidence() map[string]any {
 	return m
 }
 
-// chainFacts replays the token's transfers and the pair's LP transfers.
-func chainFacts(ctx context.Context, st store.Canonical, tok watchlist.Token, asOf time.Time) (tokenFacts, *anomaly.HolderBook, int, error) {
+// chainFacts reads the risk facts off tok's replay as of asOf; book is
+// nil when no transfer of the token is stored.
+func chainFacts(r *riskReplay, tok watchlist.Token, asOf time.Time) (tokenFacts, *anomaly.HolderBook) {
 	var tf tokenFacts
-	if tok.Address == "" {
-		return tf, nil, 0, nil
+	if tok.Address == "" || r.Counts.Transfers == 0 {
+		return tf, nil
 	}
-	pair := strings.ToLower(tok.Pair)
-	book := anomaly.NewHolderBook(tok.Pair)
-	buyers := map[string]bool{}
-	sellers := map[string]bool{}
-	rows := 0
-	var firstTS time.Time
-	err := st.ScanCanonical(ctx, store.CanonicalQuery{Table: canonical.TableTransfers, Token: tok.Key(), To: asOf}, func(r canonical.Row) error {
-		t := r.(canonical.Transfer)
-		rows++
-		from, to := strings.ToLower(t.FromAddress), strings.ToLower(t.ToAddress)
-		if firstTS.IsZero() {
-			firstTS = t.TS
-		}
-		switch {
-		case from == anomaly.ZeroAddress:
-			tf.minted += t.ValueFloat
-			if tf.creator == "" {
-				tf.creator = to
-				tf.firstMint = t.TS
-			}
-		case anomaly.IsBurnAddress(to):
-			tf.burned += t.ValueFloat
-		}
-		if pair != "" && from == pair && !anomaly.IsBurnAddress(to) {
-			buyers[to] = true
-		}
-		if pair != "" && to == pair && from != anomaly.ZeroAddress {
-			sellers[from] = true
-		}
-		book.Apply(from, to, t.ValueFloat)
-		return nil
-	})
-	if err != nil || rows == 0 {
-		return tf, nil, rows, err
-	}
+	tf.creator, tf.minted, tf.burned, tf.firstMint, tf.lpCreator = r.Creator, r.Minted, r.Burned, r.FirstMint, r.LPCreator
+	book := r.book(tok)
 	c := book.Concentration()
 	if c.Holders > 0 {
 		tf.f.Top10Share = risk.F(c.Top10Share)
@@ -313,154 +285,63 @@ func chainFacts(ctx context.Context, st store.Canonical, tok watchlist.Token, as
 		tf.creatorBal = book.Balance(tf.creator)
 		tf.f.CreatorTokenShare = risk.F(tf.creatorBal / supply)
 	}
-	if pair != "" {
+	if tok.Pair != "" {
 		owner := tf.creator
 		others := 0
-		for s := range sellers {
+		for s := range r.Sellers {
 			if s != owner {
 				others++
 			}
 		}
-		if owner == "" && len(sellers) == 1 {
+		if owner == "" && len(r.Sellers) == 1 {
 			// The first mint is not in the store (the replay starts after
 			// launch): a lone seller is taken for the owner.
 			others = 0
 		}
-		tf.f.DistinctBuyers = risk.I(len(buyers))
+		tf.f.DistinctBuyers = risk.I(len(r.Buyers))
 		tf.f.SellersOtherThanOwner = risk.I(others)
 	}
 	if !tf.firstMint.IsZero() {
 		age := asOf.Sub(tf.firstMint)
 		tf.f.Age = &age
 	}
-
-	// LP tokens: minted to providers (from 0x0), sent back to the pair to
-	// be burned (liquidity removal), or burned/locked by sending them to a
-	// burn address.
-	if pk := pairKey(tok); pk != "" {
-		var lpMinted, lpRemoved, lpPeak, creatorRemoved float64
-		lp := map[string]float64{}
-		err := st.ScanCanonical(ctx, store.CanonicalQuery{Table: canonical.TableTransfers, Token: pk, To: asOf}, func(r canonical.Row) error {
-			t := r.(canonical.Transfer)
-			rows++
-			from, to := strings.ToLower(t.FromAddress), strings.ToLower(t.ToAddress)
-			v := t.ValueFloat
-			switch {
-			case from == anomaly.ZeroAddress:
-				lpMinted += v
-				if tf.lpCreator == "" && !anomaly.IsBurnAddress(to) {
-					tf.lpCreator = to
-				}
-			case from == pair && anomaly.IsBurnAddress(to):
-				lpRemoved += v // the pair burning returned LP
-			case to == pair:
-				if from == tf.lpCreator || from == tf.creator {
-					creatorRemoved += v
-				}
-			}
-			if from != anomaly.ZeroAddress {
-				lp[from] -= v
-			}
-			lp[to] += v
-			lpPeak = max(lpPeak, lpMinted-lpRemoved)
-			return nil
-		})
-		if err != nil {
-			return tf, book, rows, err
-		}
-		if total := lpMinted - lpRemoved; total > 0 {
-			// What burn addresses hold, less what the pair itself burned
-			// (removed liquidity, which left the supply): LP holders sent
-			// there, plus MINIMUM_LIQUIDITY (1000 wei) minted to 0x0 at
-			// the first Mint, which is locked for good too.
-			locked := -lpRemoved
-			for a, v := range lp {
-				if anomaly.IsBurnAddress(a) {
-					locked += v
-				}
-			}
-			locked = max(0, min(locked, total))
-			tf.f.LPLockedShare = risk.F(locked / total)
-			if tf.lpCreator != "" {
-				tf.lpCreatorBal = max(0, lp[tf.lpCreator])
-				tf.f.CreatorLPShare = risk.F(tf.lpCreatorBal / total)
+	if pairKey(tok) == "" {
+		return tf, book
+	}
+	if total := r.LPMinted - r.LPRemoved; total > 0 {
+		// What burn addresses hold, less what the pair itself burned
+		// (removed liquidity, which left the supply): LP holders sent
+		// there, plus MINIMUM_LIQUIDITY (1000 wei) minted to 0x0 at the
+		// first Mint, which is locked for good too.
+		locked := -r.LPRemoved
+		for _, a := range sortedKeys(r.LP) {
+			if anomaly.IsBurnAddress(a) {
+				locked += r.LP[a]
 			}
 		}
-		if lpPeak > 0 && (tf.lpCreator != "" || tf.creator != "") {
-			tf.f.LPRemovedByCreator = risk.F(min(1, creatorRemoved/lpPeak))
+		locked = max(0, min(locked, total))
+		tf.f.LPLockedShare = risk.F(locked / total)
+		if tf.lpCreator != "" {
+			tf.lpCreatorBal = max(0, r.LP[tf.lpCreator])
+			tf.f.CreatorLPShare = risk.F(tf.lpCreatorBal / total)
 		}
 	}
-	return tf, book, rows, nil
+	if r.LPPeak > 0 && (tf.lpCreator != "" || tf.creator != "") {
+		tf.f.LPRemovedByCreator = risk.F(min(1, r.CreatorRemoved/r.LPPeak))
+	}
+	return tf, book
 }
 
-// rugFeatures feeds the pair's Mint, Burn and Swap events to the rug
-// feature builder. Nil when the pair's first Mint is not stored.
-func rugFeatures(ctx context.Context, st store.Canonical, tok watchlist.Token, asOf time.Time, tf tokenFacts) (*risk.RugFeatures, int, error) {
-	key := tok.Key()
-	liq, err := store.ListCanonical[canonical.LiquidityEvent](ctx, st, store.CanonicalQuery{Token: key, To: asOf})
-	if err != nil || len(liq) == 0 || liq[0].Kind != "mint" {
-		return nil, len(liq), err
-	}
-	rows := len(liq)
-	// LP amounts by transaction: the LP minted to a provider in a Mint's
-	// transaction, the LP the pair burned in a Burn's.
-	lpMint := map[string]struct {
-		to  string
-		amt float64
-	}{}
-	lpBurn := map[string]float64{}
-	pair := strings.ToLower(tok.Pair)
-	if pk := pairKey(tok); pk != "" {
-		err := st.ScanCanonical(ctx, store.CanonicalQuery{Table: canonical.TableTransfers, Token: pk, To: asOf}, func(r canonical.Row) error {
-			t := r.(canonical.Transfer)
-			rows++
-			from, to := strings.ToLower(t.FromAddress), strings.ToLower(t.ToAddress)
-			switch {
-			case from == anomaly.ZeroAddress && !anomaly.IsBurnAddress(to):
-				m := lpMint[t.TxHash]
-				m.to, m.amt = to, m.amt+t.ValueFloat
-				lpMint[t.TxHash] = m
-			case from == pair && anomaly.IsBurnAddress(to):
-				lpBurn[t.TxHash] += t.ValueFloat
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, rows, err
-		}
-	}
-	b := risk.NewRugFeatureBuilder()
-	i := 0
-	addLiq := func(upTo time.Time, inclusive bool) {
-		for ; i < len(liq) && (liq[i].TS.Before(upTo) || (inclusive && liq[i].TS.Equal(upTo))); i++ {
-			e := liq[i]
-			switch e.Kind {
-			case "mint":
-				m := lpMint[e.TxHash]
-				acct := m.to
-				if acct == "" {
-					acct = e.Sender
-				}
-				b.Add(risk.PairEvent{Kind: risk.Mint, TS: e.TS, Account: acct, Liquidity: m.amt})
-			case "burn":
-				b.Add(risk.PairEvent{Kind: risk.Burn, TS: e.TS, Account: e.Sender, Liquidity: lpBurn[e.TxHash]})
-			}
-		}
-	}
-	err = st.ScanCanonical(ctx, store.CanonicalQuery{Table: canonical.TableSwaps, Token: key, To: asOf}, func(r canonical.Row) error {
-		s := r.(canonical.Swap)
-		rows++
-		addLiq(s.TS, true)
-		b.Add(risk.PairEvent{Kind: risk.Swap, TS: s.TS, WETHIn: s.Side == "buy"})
+// rugFeatures are the rug model's features from the replayed pair events;
+// nil unless the first stored one is the pair's first Mint (the features
+// are relative to the pair's life).
+func rugFeatures(r *riskReplay, tf tokenFacts) *risk.RugFeatures {
+	if !r.RugUsable {
 		return nil
-	})
-	if err != nil {
-		return nil, rows, err
 	}
-	addLiq(asOf, false)
-	f := b.Features(risk.TokenFacts{TotalSupply: tf.minted - tf.burned, Burned: tf.burned, CreatorBalance: tf.creatorBal,
-		CreatorLPBalance: tf.lpCreatorBal, CreatorTokens: 1})
-	return &f, rows, nil
+	f := risk.RestoreRugFeatureBuilder(r.Rug).Features(risk.TokenFacts{TotalSupply: tf.minted - tf.burned, Burned: tf.burned,
+		CreatorBalance: tf.creatorBal, CreatorLPBalance: tf.lpCreatorBal, CreatorTokens: 1})
+	return &f
 }
 
 // marketFacts adds the fundamentals, recent pump-and-dumps and the spam

@@ -73,6 +73,22 @@ func (h *HolderBook) Apply(from, to string, amount float64) (newHolder bool) {
 // Balance of an address.
 func (h *HolderBook) Balance(a string) float64 { return h.bal[strings.ToLower(a)] }
 
+// Balances is the book's state: every address with a positive balance
+// (lower case). It is the book's own map, for saving a replay to resume it
+// (RestoreHolderBook); callers must not change it.
+func (h *HolderBook) Balances() map[string]float64 { return h.bal }
+
+// RestoreHolderBook returns a book that goes on from balances (as Balances
+// returned them, or nil for none) and negative (the Negative count so far).
+func RestoreHolderBook(balances map[string]float64, negative int, exclude ...string) *HolderBook {
+	h := NewHolderBook(exclude...)
+	if balances != nil {
+		h.bal = balances
+	}
+	h.Negative = negative
+	return h
+}
+
 // Concentration summarises who holds the circulating supply (everything
 // held outside the excluded and burn addresses).
 type Concentration struct {

@@ -218,6 +218,38 @@ func (b *RugFeatureBuilder) Features(t TokenFacts) RugFeatures {
 	return f
 }
 
+// RugBuilderState is a RugFeatureBuilder's state, for saving a replay of a
+// pair's events and resuming it (RestoreRugFeatureBuilder).
+type RugBuilderState struct {
+	First, Last      time.Time
+	Started          bool
+	Mints, Burns     int
+	SwapIn, SwapOut  int
+	SumMint, SumBurn float64
+	SumSwap          float64
+	LP               map[string]float64
+	LPCreator        string
+	LPCreatorMinted  float64
+}
+
+// State returns the builder's state; its LP map is the builder's own.
+func (b *RugFeatureBuilder) State() RugBuilderState {
+	return RugBuilderState{First: b.first, Last: b.last, Started: b.started, Mints: b.mints, Burns: b.burns,
+		SwapIn: b.swapIn, SwapOut: b.swapOut, SumMint: b.sumMint, SumBurn: b.sumBurn, SumSwap: b.sumSwap,
+		LP: b.lp, LPCreator: b.lpCreator, LPCreatorMinted: b.lpCreatorMinted}
+}
+
+// RestoreRugFeatureBuilder returns a builder that goes on from s.
+func RestoreRugFeatureBuilder(s RugBuilderState) *RugFeatureBuilder {
+	b := &RugFeatureBuilder{first: s.First, last: s.Last, started: s.Started, mints: s.Mints, burns: s.Burns,
+		swapIn: s.SwapIn, swapOut: s.SwapOut, sumMint: s.SumMint, sumBurn: s.SumBurn, sumSwap: s.SumSwap,
+		lp: s.LP, lpCreator: s.LPCreator, lpCreatorMinted: s.LPCreatorMinted}
+	if b.lp == nil {
+		b.lp = map[string]float64{}
+	}
+	return b
+}
+
 // LPCreator is the address that provided the first liquidity.
 func (b *RugFeatureBuilder) LPCreator() string { return b.lpCreator }
 
