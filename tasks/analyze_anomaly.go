@@ -41,9 +41,11 @@ import (
 //     spikes and gaps duplicate the trade detectors).
 //   - transfers (look-back transfer_lookback, default 48h): whale
 //     transfers between wallets, holder dumps into the pair, wash cycles
-//     A->B->A, new-holder bursts; holder concentration jumps only when the
-//     replay starts at the token's first transfer (otherwise the balances
-//     are partial). The supply is the mints minus the burns so far.
+//     A->B->A, new-holder bursts; holder concentration jumps when the
+//     token's first mint is stored: the detector starts from a checkpointed
+//     replay of the transfers before the look-back (holdersReplay; without
+//     the mint the balances are partial and concentration is not judged).
+//     The supply is the mints minus the burns so far.
 //   - tweets (look-back 24h): posting bursts (bot campaigns, pump promotion).
 //   - liquidity removals (Burn events) with the pool's reserve after them:
 //     the simple rug pull.
@@ -212,7 +214,7 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // DetectAnomalies runs every detector over one token's rows of iv (plus
 // the look-backs) and returns the anomalies stamped inside iv.
-func DetectAnomalies(ctx context.Context, st store.Canonical, tok watchlist.Token, iv pipeline.Interval, opt AnomalyOptions) (AnomalyScan, error) {
+func DetectAnomalies(ctx context.Context, st checkpointStore, tok watchlist.Token, iv pipeline.Interval, opt AnomalyOptions) (AnomalyScan, error) {
 	opt = opt.withDefaults()
 	key := tok.Key()
 	scan := AnomalyScan{Token: key, Read: map[string]int{}, Skipped: map[string]int{}}
@@ -328,7 +330,7 @@ func DetectAnomalies(ctx context.Context, st store.Canonical, tok watchlist.Toke
 	return scan, nil
 }
 
-func scanTransfers(ctx context.Context, st store.Canonical, tok watchlist.Token, iv pipeline.Interval, opt AnomalyOptions, scan *AnomalyScan,
+func scanTransfers(ctx context.Context, st checkpointStore, tok watchlist.Token, iv pipeline.Interval, opt AnomalyOptions, scan *AnomalyScan,
 	emit func([]anomaly.Anomaly), pushed func(string, error) error) error {
 	key := tok.Key()
 	from := iv.Start.Add(-opt.TransferLookback)
@@ -347,11 +349,24 @@ func scanTransfers(ctx context.Context, st store.Canonical, tok watchlist.Token,
 	if tok.Pair != "" {
 		cfg.Exclude = append(cfg.Exclude, tok.Pair)
 	}
-	// The replay covers the token's history only when the first stored
-	// transfer is its first mint and lies in the look-back; otherwise
-	// (a bounded replay, or collection that started after launch)
+	// The balances are complete when the first stored transfer is the
+	// token's first mint: in the look-back, the replay starts there; before
+	// it, the transfers up to the look-back are replayed into a checkpoint
+	// (holdersReplay: a run reads the rows since the last one) that the
+	// detector starts from. Otherwise (collection started after launch)
 	// balances are partial and the supply is looked up.
-	if first.TS.Before(from) || !strings.EqualFold(first.FromAddress, anomaly.ZeroAddress) {
+	switch launched := strings.EqualFold(first.FromAddress, anomaly.ZeroAddress); {
+	case launched && !first.TS.Before(from):
+		from = first.TS
+	case launched:
+		h, _, _, err := resume(ctx, st, tok, holdersReplayKind, from, newHoldersReplay)
+		if err != nil {
+			return err
+		}
+		c := h.Chain
+		cfg.Start = &anomaly.TransferStart{Balances: c.Holders, Negative: c.Negative, Minted: c.Minted, Burned: c.Burned,
+			Minter: c.Creator, MintedAt: c.FirstMint}
+	default:
 		cfg.PartialHistory = true
 		scan.PartialHistory = true
 		supply, err := tokenSupply(ctx, st, key, iv.End)
@@ -359,8 +374,6 @@ func scanTransfers(ctx context.Context, st store.Canonical, tok watchlist.Token,
 			return err
 		}
 		cfg.Supply = supply
-	} else {
-		from = first.TS
 	}
 	// Transfers in a pair Mint's or Burn's transaction move liquidity.
 	liq := map[string]bool{}

@@ -274,8 +274,9 @@ func chainFacts(r *riskReplay, tok watchlist.Token, asOf time.Time) (tokenFacts,
 	if tok.Address == "" || r.Counts.Transfers == 0 {
 		return tf, nil
 	}
-	tf.creator, tf.minted, tf.burned, tf.firstMint, tf.lpCreator = r.Creator, r.Minted, r.Burned, r.FirstMint, r.LPCreator
-	book := r.book(tok)
+	h := &r.Chain
+	tf.creator, tf.minted, tf.burned, tf.firstMint, tf.lpCreator = h.Creator, h.Minted, h.Burned, h.FirstMint, r.LPCreator
+	book := h.book(tok)
 	c := book.Concentration()
 	if c.Holders > 0 {
 		tf.f.Top10Share = risk.F(c.Top10Share)
@@ -288,17 +289,17 @@ func chainFacts(r *riskReplay, tok watchlist.Token, asOf time.Time) (tokenFacts,
 	if tok.Pair != "" {
 		owner := tf.creator
 		others := 0
-		for s := range r.Sellers {
+		for s := range h.Sellers {
 			if s != owner {
 				others++
 			}
 		}
-		if owner == "" && len(r.Sellers) == 1 {
+		if owner == "" && len(h.Sellers) == 1 {
 			// The first mint is not in the store (the replay starts after
 			// launch): a lone seller is taken for the owner.
 			others = 0
 		}
-		tf.f.DistinctBuyers = risk.I(len(r.Buyers))
+		tf.f.DistinctBuyers = risk.I(len(h.Buyers))
 		tf.f.SellersOtherThanOwner = risk.I(others)
 	}
 	if !tf.firstMint.IsZero() {

@@ -36,14 +36,7 @@ type riskReplay struct {
 	Counts  replayCounts
 
 	// Token transfers.
-	Holders   map[string]float64 // anomaly.HolderBook balances
-	Negative  int
-	Buyers    map[string]bool // received tokens from the pair
-	Sellers   map[string]bool // sent tokens to the pair
-	Minted    float64
-	Burned    float64
-	Creator   string // receiver of the first mint
-	FirstMint time.Time
+	Chain holderReplay
 
 	// The pair's LP token transfers.
 	LPMinted, LPRemoved, LPPeak float64
@@ -75,13 +68,63 @@ const (
 var checkpointEvery = 10_000
 
 func newRiskReplay() *riskReplay {
-	return &riskReplay{Version: riskReplayVersion, Holders: map[string]float64{}, Buyers: map[string]bool{}, Sellers: map[string]bool{},
-		LP: map[string]float64{}, Rug: risk.RugBuilderState{LP: map[string]float64{}}}
+	return &riskReplay{Version: riskReplayVersion, Chain: newHolderReplay(), LP: map[string]float64{}, Rug: risk.RugBuilderState{LP: map[string]float64{}}}
+}
+
+// holderReplay is the replay of a token's own transfers: balances, mints
+// and burns, the creator (receiver of the first mint), and who bought from
+// or sold to the pair. analyze.risk keeps it inside riskReplay;
+// analyze.anomaly checkpoints it alone (holderReplayKind), to judge holder
+// concentration on complete balances.
+type holderReplay struct {
+	Holders   map[string]float64 // anomaly.HolderBook balances
+	Negative  int
+	Buyers    map[string]bool // received tokens from the pair
+	Sellers   map[string]bool // sent tokens to the pair
+	Minted    float64
+	Burned    float64
+	Creator   string // receiver of the first mint
+	FirstMint time.Time
+}
+
+func newHolderReplay() holderReplay {
+	return holderReplay{Holders: map[string]float64{}, Buyers: map[string]bool{}, Sellers: map[string]bool{}}
 }
 
 // book is the holder book over the replay's balances (shared, not copied).
-func (r *riskReplay) book(tok watchlist.Token) *anomaly.HolderBook {
-	return anomaly.RestoreHolderBook(r.Holders, r.Negative, tok.Pair)
+func (h *holderReplay) book(tok watchlist.Token) *anomaly.HolderBook {
+	return anomaly.RestoreHolderBook(h.Holders, h.Negative, tok.Pair)
+}
+
+// scan replays tok's transfers in [from, to) and returns how many it read.
+func (h *holderReplay) scan(ctx context.Context, st store.Canonical, tok watchlist.Token, from, to time.Time) (int, error) {
+	pair := strings.ToLower(tok.Pair)
+	rows := 0
+	book := h.book(tok)
+	err := st.ScanCanonical(ctx, store.CanonicalQuery{Table: canonical.TableTransfers, Token: tok.Key(), From: from, To: to}, func(row canonical.Row) error {
+		t := row.(canonical.Transfer)
+		rows++
+		src, dst := strings.ToLower(t.FromAddress), strings.ToLower(t.ToAddress)
+		switch {
+		case src == anomaly.ZeroAddress:
+			h.Minted += t.ValueFloat
+			if h.Creator == "" {
+				h.Creator, h.FirstMint = dst, t.TS
+			}
+		case anomaly.IsBurnAddress(dst):
+			h.Burned += t.ValueFloat
+		}
+		if pair != "" && src == pair && !anomaly.IsBurnAddress(dst) {
+			h.Buyers[dst] = true
+		}
+		if pair != "" && dst == pair && src != anomaly.ZeroAddress {
+			h.Sellers[src] = true
+		}
+		book.Apply(src, dst, t.ValueFloat)
+		return nil
+	})
+	h.Holders, h.Negative = book.Balances(), book.Negative
+	return rows, err
 }
 
 // advance replays the rows in [r.AsOf, to) of every stream and returns how
@@ -92,32 +135,8 @@ func (r *riskReplay) advance(ctx context.Context, st store.Canonical, tok watchl
 	}
 	key := tok.Key()
 	pair := strings.ToLower(tok.Pair)
-	rows := 0
-	book := r.book(tok)
-	err := st.ScanCanonical(ctx, store.CanonicalQuery{Table: canonical.TableTransfers, Token: key, From: r.AsOf, To: to}, func(row canonical.Row) error {
-		t := row.(canonical.Transfer)
-		rows++
-		r.Counts.Transfers++
-		from, dst := strings.ToLower(t.FromAddress), strings.ToLower(t.ToAddress)
-		switch {
-		case from == anomaly.ZeroAddress:
-			r.Minted += t.ValueFloat
-			if r.Creator == "" {
-				r.Creator, r.FirstMint = dst, t.TS
-			}
-		case anomaly.IsBurnAddress(dst):
-			r.Burned += t.ValueFloat
-		}
-		if pair != "" && from == pair && !anomaly.IsBurnAddress(dst) {
-			r.Buyers[dst] = true
-		}
-		if pair != "" && dst == pair && from != anomaly.ZeroAddress {
-			r.Sellers[from] = true
-		}
-		book.Apply(from, dst, t.ValueFloat)
-		return nil
-	})
-	r.Holders, r.Negative = book.Balances(), book.Negative
+	rows, err := r.Chain.scan(ctx, st, tok, r.AsOf, to)
+	r.Counts.Transfers += rows
 	if err != nil {
 		return rows, fmt.Errorf("transfers: %w", err)
 	}
@@ -155,7 +174,7 @@ func (r *riskReplay) advance(ctx context.Context, st store.Canonical, tok watchl
 				r.LPRemoved += v // the pair burning returned LP
 				lpBurns[t.TxHash] += v
 			case dst == pair:
-				if from == r.LPCreator || from == r.Creator {
+				if from == r.LPCreator || from == r.Chain.Creator {
 					r.CreatorRemoved += v
 				}
 			}
@@ -236,56 +255,67 @@ func replayCountsAt(ctx context.Context, st store.Canonical, tok watchlist.Token
 	return c, err
 }
 
-// replayTo returns tok's replay up to asOf: from the latest checkpoint at
-// or before asOf when the store still holds exactly the rows it covers,
-// else from the first row; and saves a checkpoint at asOf when it replayed
-// checkpointEvery rows or more. rows is what it read; resumed says whether
-// it went on from a checkpoint.
-func replayTo(ctx context.Context, st store.Store, tok watchlist.Token, asOf time.Time) (r *riskReplay, rows int, resumed bool, err error) {
-	r, err = loadReplay(ctx, st, tok, asOf)
+// checkpointStore is what a checkpointed replay needs of the store.
+type checkpointStore interface {
+	store.Canonical
+	PutCheckpoint(ctx context.Context, c analytics.Checkpoint) error
+	LatestCheckpoint(ctx context.Context, kind, token string, notAfter time.Time) (analytics.Checkpoint, bool, error)
+}
+
+// A replay is a checkpointed replay state: encoded with gob (so its
+// fields are exported), it knows the time it reached, whether the store
+// still holds exactly the rows it covers, and how to go on.
+type replay interface {
+	version() int
+	reached() time.Time
+	advance(ctx context.Context, st store.Canonical, tok watchlist.Token, to time.Time) (int, error)
+	covers(ctx context.Context, st store.Canonical, tok watchlist.Token) (bool, error)
+	rows() int
+}
+
+// resume returns tok's replay of kind up to at: from the latest checkpoint
+// at or before at when it is of this version and the store still holds
+// exactly the rows it covers, else from fresh(); and saves a checkpoint at
+// at when it replayed checkpointEvery rows or more. rows is what it read;
+// resumed says whether it went on from a checkpoint.
+func resume[R replay](ctx context.Context, st checkpointStore, tok watchlist.Token, kind string, at time.Time, fresh func() R) (r R, rows int, resumed bool, err error) {
+	r, resumed, err = loadCheckpoint(ctx, st, tok, kind, at, fresh)
 	if err != nil {
-		return nil, 0, false, err
+		return r, 0, false, err
 	}
-	resumed = r != nil
-	if r == nil {
-		r = newRiskReplay()
-	}
-	rows, err = r.advance(ctx, st, tok, asOf)
+	rows, err = r.advance(ctx, st, tok, at)
 	if err != nil || rows < checkpointEvery {
 		return r, rows, resumed, err
 	}
-	state, err := r.encode()
+	state, err := encodeReplay(r)
 	if err != nil {
 		return r, rows, resumed, err
 	}
-	cp := analytics.Checkpoint{Kind: riskReplayKind, Token: tok.Key(), AsOf: r.AsOf, Rows: int64(r.Counts.total()), State: state}
+	cp := analytics.Checkpoint{Kind: kind, Token: tok.Key(), AsOf: r.reached(), Rows: int64(r.rows()), State: state}
 	if err := st.PutCheckpoint(ctx, cp); err != nil {
 		return r, rows, resumed, fmt.Errorf("save checkpoint: %w", err)
 	}
 	return r, rows, resumed, nil
 }
 
-func (c replayCounts) total() int { return c.Transfers + c.PairTransfers + c.Liquidity + c.Swaps }
-
-// loadReplay returns the checkpointed replay of tok at or before asOf, or
-// nil when there is none or it no longer matches the store.
-func loadReplay(ctx context.Context, st store.Store, tok watchlist.Token, asOf time.Time) (*riskReplay, error) {
-	cp, ok, err := st.LatestCheckpoint(ctx, riskReplayKind, tok.Key(), asOf)
-	if err != nil || !ok {
-		return nil, err
+// loadCheckpoint decodes the latest usable checkpoint of kind at or before
+// at into a fresh replay; ok false (and fresh()) when there is none.
+func loadCheckpoint[R replay](ctx context.Context, st checkpointStore, tok watchlist.Token, kind string, at time.Time, fresh func() R) (R, bool, error) {
+	cp, found, err := st.LatestCheckpoint(ctx, kind, tok.Key(), at)
+	if err != nil || !found {
+		return fresh(), false, err
 	}
-	r, err := decodeRiskReplay(cp.State)
-	if err != nil || r.Version != riskReplayVersion || !r.AsOf.Equal(cp.AsOf) {
-		return nil, nil // unreadable or of another version: replay from the start
+	r := fresh()
+	if err := decodeReplay(cp.State, r); err != nil || r.version() != fresh().version() || !r.reached().Equal(cp.AsOf) {
+		return fresh(), false, nil // unreadable or of another version: replay from the start
 	}
-	now, err := replayCountsAt(ctx, st, tok, r.AsOf)
-	if err != nil || now != r.Counts {
-		return nil, err // rows were added or removed before the checkpoint
+	if ok, err := r.covers(ctx, st, tok); err != nil || !ok {
+		return fresh(), false, err // rows were added or removed before the checkpoint
 	}
-	return r, nil
+	return r, true, nil
 }
 
-func (r *riskReplay) encode() ([]byte, error) {
+func encodeReplay(r any) ([]byte, error) {
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
 	if err := gob.NewEncoder(zw).Encode(r); err != nil {
@@ -297,25 +327,74 @@ func (r *riskReplay) encode() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func decodeRiskReplay(b []byte) (*riskReplay, error) {
+// decodeReplay decodes into r, which holds empty maps: gob leaves out the
+// empty ones it encoded, so they stay empty, not nil.
+func decodeReplay(b []byte, r any) error {
 	zr, err := gzip.NewReader(bytes.NewReader(b))
 	if err != nil {
+		return err
+	}
+	return gob.NewDecoder(zr).Decode(r)
+}
+
+// replayTo is analyze.risk's replay of tok up to asOf (see resume).
+func replayTo(ctx context.Context, st store.Store, tok watchlist.Token, asOf time.Time) (*riskReplay, int, bool, error) {
+	return resume(ctx, st, tok, riskReplayKind, asOf, newRiskReplay)
+}
+
+// loadReplay is analyze.risk's usable checkpoint at or before asOf, or nil.
+func loadReplay(ctx context.Context, st store.Store, tok watchlist.Token, asOf time.Time) (*riskReplay, error) {
+	r, ok, err := loadCheckpoint(ctx, st, tok, riskReplayKind, asOf, newRiskReplay)
+	if !ok {
 		return nil, err
 	}
-	r := newRiskReplay()
-	if err := gob.NewDecoder(zr).Decode(r); err != nil {
-		return nil, err
+	return r, err
+}
+
+func (r *riskReplay) version() int       { return r.Version }
+func (r *riskReplay) reached() time.Time { return r.AsOf }
+func (r *riskReplay) rows() int {
+	return r.Counts.Transfers + r.Counts.PairTransfers + r.Counts.Liquidity + r.Counts.Swaps
+}
+func (r *riskReplay) covers(ctx context.Context, st store.Canonical, tok watchlist.Token) (bool, error) {
+	now, err := replayCountsAt(ctx, st, tok, r.AsOf)
+	return err == nil && now == r.Counts, err
+}
+
+// holdersReplay is analyze.anomaly's checkpointed replay of a token's own
+// transfers up to its look-back (holderReplayKind).
+type holdersReplay struct {
+	Version int
+	AsOf    time.Time
+	Count   int // transfers replayed
+	Chain   holderReplay
+}
+
+const (
+	holdersReplayKind    = "anomaly.holders"
+	holdersReplayVersion = 1
+)
+
+func newHoldersReplay() *holdersReplay {
+	return &holdersReplay{Version: holdersReplayVersion, Chain: newHolderReplay()}
+}
+
+func (h *holdersReplay) version() int       { return h.Version }
+func (h *holdersReplay) reached() time.Time { return h.AsOf }
+func (h *holdersReplay) rows() int          { return h.Count }
+func (h *holdersReplay) covers(ctx context.Context, st store.Canonical, tok watchlist.Token) (bool, error) {
+	n, err := st.CountCanonical(ctx, store.CanonicalQuery{Table: canonical.TableTransfers, Token: tok.Key(), To: h.AsOf})
+	return err == nil && n == h.Count, err
+}
+func (h *holdersReplay) advance(ctx context.Context, st store.Canonical, tok watchlist.Token, to time.Time) (int, error) {
+	if !to.After(h.AsOf) {
+		return 0, nil
 	}
-	// gob leaves empty maps nil.
-	for _, m := range []*map[string]float64{&r.Holders, &r.LP, &r.Rug.LP} {
-		if *m == nil {
-			*m = map[string]float64{}
-		}
+	n, err := h.Chain.scan(ctx, st, tok, h.AsOf, to)
+	h.Count += n
+	if err != nil {
+		return n, fmt.Errorf("transfers: %w", err)
 	}
-	for _, m := range []*map[string]bool{&r.Buyers, &r.Sellers} {
-		if *m == nil {
-			*m = map[string]bool{}
-		}
-	}
-	return r, nil
+	h.AsOf = to
+	return n, nil
 }

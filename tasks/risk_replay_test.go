@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"memepipe/analyze/anomaly"
 	"memepipe/canonical"
 	"memepipe/pipeline"
 	"memepipe/sim"
@@ -63,8 +64,8 @@ func TestRiskReplayResumesFromCheckpoints(t *testing.T) {
 	if err != nil || resumed {
 		t.Fatalf("replay after a late row: resumed %v, %v", resumed, err)
 	}
-	if got.Holders["0x00000000000000000000000000000000000000bb"] != 5 {
-		t.Errorf("the late transfer is not in the replay: %v", got.Holders["0x00000000000000000000000000000000000000bb"])
+	if got.Chain.Holders["0x00000000000000000000000000000000000000bb"] != 5 {
+		t.Errorf("the late transfer is not in the replay: %v", got.Chain.Holders["0x00000000000000000000000000000000000000bb"])
 	}
 }
 
@@ -197,5 +198,81 @@ func TestRiskReplayResumesAcrossAPairsLife(t *testing.T) {
 	if r.Counts.PairTransfers != 5 || r.Counts.Liquidity != 2 || !r.RugUsable || f.f.LPRemovedByCreator == nil || *f.f.LPRemovedByCreator < 0.6 ||
 		f.f.LPLockedShare == nil || *f.f.LPLockedShare <= 0 || rugFeatures(r, f) == nil {
 		t.Errorf("the pair's life is not in the replay: counts %+v, rug usable %v, facts %+v", r.Counts, r.RugUsable, f.f)
+	}
+}
+
+// A token launched days before the anomaly look-back: its holder
+// concentration is judged on the balances of a checkpointed replay of
+// everything before the look-back, and the jump inside the interval is
+// found (before checkpoints such a token's history was partial and
+// concentration not judged). Later runs resume from the checkpoint.
+func TestAnomalyConcentrationOnOldToken(t *testing.T) {
+	ctx := context.Background()
+	st, err := open.Open(ctx, filepath.Join(t.TempDir(), "memepipe.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	const (
+		zero    = "0x0000000000000000000000000000000000000000"
+		creator = "0x00000000000000000000000000000000000000c1"
+		whale   = "0x00000000000000000000000000000000000000ee"
+	)
+	tok := watchlist.Token{Symbol: "OLD", Chain: "ethereum", Address: "0x00000000000000000000000000000000000001d0"}
+	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	iv := pipeline.Interval{Start: t0.Add(6 * 24 * time.Hour), End: t0.Add(6*24*time.Hour + time.Hour)}
+	var rows []canonical.Row
+	transfer := func(ts time.Time, from, to string, v float64) {
+		n := len(rows)
+		rows = append(rows, canonical.Transfer{Chain: "ethereum", TxHash: fmt.Sprintf("0x%064x", n+1), BlockNumber: int64(n), TS: ts,
+			TokenAddress: tok.Address, Token: tok.Key(), FromAddress: from, ToAddress: to,
+			ValueRaw: strconv.FormatFloat(v, 'f', -1, 64), Value: strconv.FormatFloat(v, 'f', -1, 64), ValueFloat: v, Source: "test"})
+	}
+	holder := func(i int) string { return fmt.Sprintf("0x%040x", 0xd000+i) }
+	transfer(t0, zero, creator, 1e6)
+	// Days 0-5: the creator hands 5,000 to each of 150 holders, an hour apart.
+	for i := range 150 {
+		transfer(t0.Add(time.Duration(i+1)*45*time.Minute), creator, holder(i), 5000)
+	}
+	// The interval: a whale collects 40% of the supply in 20 transfers of
+	// 2% each (whale transfers, judged against the minted supply).
+	for i := range 20 {
+		transfer(iv.Start.Add(time.Duration(i+1)*160*time.Second), creator, whale, 20_000)
+	}
+	if err := store.UpsertCanonical(ctx, st, rows); err != nil {
+		t.Fatal(err)
+	}
+	defer func(n int) { checkpointEvery = n }(checkpointEvery)
+	checkpointEvery = 1
+
+	scan, err := DetectAnomalies(ctx, st, tok, iv, AnomalyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for _, a := range scan.Anomalies {
+		kinds[a.Kind]++
+	}
+	if scan.PartialHistory || kinds[anomaly.KindConcentrationJump] == 0 || kinds[anomaly.KindWhaleTransfer] == 0 {
+		t.Fatalf("partial history %v, anomalies by kind %v", scan.PartialHistory, kinds)
+	}
+	// The checkpoint at the look-back's start holds a full replay's state.
+	from := iv.Start.Add(-48 * time.Hour)
+	cp, ok, err := loadCheckpoint(ctx, st, tok, holdersReplayKind, from, newHoldersReplay)
+	if err != nil || !ok || !cp.AsOf.Equal(from) {
+		t.Fatalf("no checkpoint at %s: %v %v", from, ok, err)
+	}
+	full := newHoldersReplay()
+	if _, err := full.advance(ctx, st, tok, from); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(cp, full) {
+		t.Errorf("checkpoint %+v\ndiffers from a full replay %+v", cp.Count, full.Count)
+	}
+	// The next hour's run resumes from it.
+	next := pipeline.Interval{Start: iv.End, End: iv.End.Add(time.Hour)}
+	h, read, resumed, err := resume(ctx, st, tok, holdersReplayKind, next.Start.Add(-48*time.Hour), newHoldersReplay)
+	if err != nil || !resumed || read != h.Count-cp.Count {
+		t.Errorf("next run: resumed %v, read %d, want %d; %v", resumed, read, h.Count-cp.Count, err)
 	}
 }

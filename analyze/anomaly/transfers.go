@@ -85,6 +85,12 @@ type TransferConfig struct {
 	// the window, so concentration readings are meaningless and are not
 	// taken. Set Supply with it, as the mints are not in view either.
 	PartialHistory bool
+	// Start, when set, is the token's state before the first transfer
+	// pushed, from a replay of all earlier ones (a checkpoint): the
+	// balances are then complete although the detector sees only a
+	// look-back, and concentration is judged. The detector takes over
+	// Start.Balances.
+	Start *TransferStart
 	// LaunchWindow is how long after the first mint the minter's
 	// transfers are launch allocation (team wallets, the pool), not whale
 	// moves (default 1h). Only applies when the mint is in the replay.
@@ -179,10 +185,22 @@ type TransferDetector struct {
 	processed, skipped int
 }
 
+// TransferStart is a token's state from a replay of its transfers up to
+// some time: balances (HolderBook.Balances), the Negative count, the mints
+// and burns so far, and the first mint's receiver and time ("" and zero
+// when none).
+type TransferStart struct {
+	Balances       map[string]float64
+	Negative       int
+	Minted, Burned float64
+	Minter         string
+	MintedAt       time.Time
+}
+
 // NewTransferDetector returns a detector with cfg's defaults filled in.
 func NewTransferDetector(cfg TransferConfig) *TransferDetector {
 	cfg = cfg.withDefaults()
-	return &TransferDetector{
+	d := &TransferDetector{
 		cfg:    cfg,
 		book:   NewHolderBook(cfg.Exclude...),
 		hwBase: newWindow(cfg.Baseline),
@@ -191,6 +209,11 @@ func NewTransferDetector(cfg TransferConfig) *TransferDetector {
 		dumps:  map[string]*dumpTally{},
 		bought: map[string]float64{},
 	}
+	if s := cfg.Start; s != nil {
+		d.book = RestoreHolderBook(s.Balances, s.Negative, cfg.Exclude...)
+		d.minted, d.burned, d.minter, d.mintedAt = s.Minted, s.Burned, strings.ToLower(s.Minter), s.MintedAt
+	}
+	return d
 }
 
 // Book exposes the replayed balances (for risk features: creator share,
