@@ -16,6 +16,10 @@ type linear struct {
 	// members and the number of labelled rows it was fitted on
 	Recipe candidate
 	Rows   int
+
+	// Near, on a spam head: the labelled texts whose vote moves its
+	// logit (near.go); the recipe of the index is its Spec.
+	Near *nearIndex
 }
 
 // probs writes the class probabilities of features f into p (len K).

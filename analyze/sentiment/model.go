@@ -27,7 +27,8 @@ const WeightsFileName = "weights.bin.gz"
 //     with pretrained word vectors (wordvec.go); Score.Valence.
 //   - spam: promotional spam and bot text, trained on crypto cashtag tweets;
 //     optionally a second spam head for texts with line breaks (bot
-//     tables), which can read the layout that a text on one line lacks.
+//     tables), which can read the layout that a text on one line lacks;
+//     both moved by the vote of the nearest labelled texts (near.go).
 //   - register: comment or news headline (register.go), Score.Comment; it
 //     says which of stance and valence a reading of the text should take.
 //
@@ -41,8 +42,9 @@ type Model struct {
 
 // scratch holds one goroutine's reusable buffers.
 type scratch struct {
-	x map[*linear]*extractor
-	p []float64
+	x    map[*linear]*extractor
+	p    []float64
+	near nearScratch
 }
 
 // Score is the model's reading of one text.
@@ -219,7 +221,7 @@ func (m *Model) Score(text string) Score {
 	sx := s.x[sh]
 	sx.text = text
 	sh.probs(sx.extract(toks, &tr), p)
-	out.SpamScore = p[1]
+	out.SpamScore = m.spam.Near.spamProb(p, text, &s.near)
 
 	if m.register != nil {
 		m.register.probs(s.x[m.register].extract(toks, &tr), p) // comment, news

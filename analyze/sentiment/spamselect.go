@@ -21,7 +21,10 @@ type spamCandidate struct {
 	// pipeline stores tweets with whitespace collapsed (clean), so there
 	// every text goes to the text head, while a CSV keeps its line breaks.
 	lines candidate
-	how   spamTraining
+	// near, when set, adds the vote of the nearest labelled texts to
+	// both heads' logit (near.go); the index lives on the text head.
+	near *nearSpec
+	how  spamTraining
 	// withAuthor: scored with the authors' follower and friend counts.
 	// Measured to answer whether they help; the model has no author input,
 	// so such a candidate is not eligible.
@@ -29,6 +32,10 @@ type spamCandidate struct {
 	// baseline: the naive Bayes of the issue, measured on the same folds,
 	// not eligible.
 	baseline bool
+	// shipped marks the heads that shipped before this round of
+	// candidates: every candidate's paired difference from them is
+	// reported too.
+	shipped bool
 }
 
 func (c spamCandidate) String() string {
@@ -38,6 +45,9 @@ func (c spamCandidate) String() string {
 	s := c.text.String()
 	if c.lines != nil {
 		s += "; lines: " + c.lines.String()
+	}
+	if c.near != nil {
+		s += "; + " + c.near.String()
 	}
 	if c.how.AuthorDropout {
 		s += "; trained with and without authors"
@@ -65,13 +75,19 @@ func spamCandidates() []spamCandidate {
 	wc := featureSet{Bits: 18, Words: true, Bigrams: true, CharMin: 2, CharMax: 5}
 	lr := func(fs featureSet) member { return member{fs: fs, method: methodLR, l2: 1e-5, balance: true} }
 	nblr := member{fs: wc, method: methodNBLR, alpha: 1, l2: 1e-3, balance: true}
+	near := func(k uint8, weight float64) *nearSpec {
+		return &nearSpec{Bits: 20, NMin: 3, NMax: 5, K: k, Power: 1, Prior: 0.5, Weight: weight}
+	}
 	return []spamCandidate{
 		{text: candidate{lr(sp)}}, // the previous head
 		{baseline: true},
 		{text: candidate{lr(sp)}, lines: candidate{lr(layout)}},
 		{text: candidate{lr(promo), nblr}},
-		{text: candidate{lr(promo), nblr}, lines: candidate{lr(promoLayout), nblr}},
+		{text: candidate{lr(promo), nblr}, lines: candidate{lr(promoLayout), nblr}, shipped: true},
 		{text: candidate{lr(promoAuthor), nblr}, how: spamTraining{AuthorDropout: true}, withAuthor: true},
+		// the heads above with the nearest labelled texts' vote (near.go)
+		{text: candidate{lr(promo), nblr}, lines: candidate{lr(promoLayout), nblr}, near: near(5, 1)},
+		{text: candidate{lr(promo), nblr}, lines: candidate{lr(promoLayout), nblr}, near: near(7, 1.5)},
 	}
 }
 
@@ -92,6 +108,14 @@ func (c spamCandidate) method(h headSpec) spamMethod {
 // fitSpam fits c's heads on rows (lines is nil when c has one head).
 func (h headSpec) fitSpam(c spamCandidate, rows []row) (text, lines *linear) {
 	text = h.fitRows(c.text, rows)
+	if c.near != nil {
+		texts := make([]string, len(rows))
+		spam := make([]bool, len(rows))
+		for i, r := range rows {
+			texts[i], spam[i] = r.Text, r.Label == "spam"
+		}
+		text.Near = newNearIndex(*c.near, texts, spam)
+	}
 	if c.lines != nil {
 		lh := h
 		lh.name = spamLinesHead
@@ -115,6 +139,7 @@ func spamHeadsScorer(text, lines *linear) spamScorer {
 		xs[lines] = newExtractor(lines.FS)
 	}
 	p := make([]float64, 2)
+	var ns nearScratch
 	return func(s string, a *Author) float64 {
 		h := spamHead(s, text, lines)
 		x := xs[h]
@@ -122,7 +147,7 @@ func spamHeadsScorer(text, lines *linear) spamScorer {
 		tr := applyRules(toks)
 		x.author, x.text = a, s
 		h.probs(x.extract(toks, &tr), p)
-		return p[1]
+		return text.Near.spamProb(p, s, &ns)
 	}
 }
 
@@ -152,6 +177,9 @@ type SpamCandidateResult struct {
 	Name         string
 	Eligible     bool
 	Rows, Unseen CandidateResult
+	// VsShipped: the mean paired difference from the heads that shipped
+	// before this round (by row, unseen templates) and its standard error.
+	RowsVsShipped, UnseenVsShipped [2]float64
 }
 
 // chooseSpam cross-validates every candidate under both protocols,
@@ -171,33 +199,33 @@ func (h headSpec) chooseSpam(d spamData, folds, repeats int, log io.Writer) (tex
 	rowsTrain, unseenTrain := d.part(byRow, false), d.part(byTemplate, false)
 	rep.RowsTrain, rep.RowsTest = len(rowsTrain), len(d.part(byRow, true))
 	rep.UnseenTrain, rep.UnseenTest = len(unseenTrain), len(d.scored(byTemplate, unseenTrain, d.part(byTemplate, true)))
-	var first [2]spamCV
-	var oof [][]oofPred
+	paired := func(a, b spamCV) (float64, float64) {
+		diff := make([]float64, len(a.Scores))
+		for j := range diff {
+			diff[j] = a.Scores[j] - b.Scores[j]
+		}
+		m, sd := meanStd(diff)
+		return m, sd / math.Sqrt(float64(len(diff)))
+	}
+	var cvs [][2]spamCV // per candidate, by protocol
 	for i, c := range cands {
 		t0 := time.Now()
 		m := c.method(h)
 		r := SpamCandidateResult{Name: m.Name, Eligible: c.eligible()}
+		var cv [2]spamCV
 		for p, train := range [][]int{rowsTrain, unseenTrain} {
-			cv := d.crossValidate(m, train, folds, repeats, spamProtocol(p))
-			res := CandidateResult{Name: m.Name, Mean: cv.Mean, Std: cv.Std, Folds: len(cv.Scores), Pooled: cv.Pooled, scores: cv.Scores}
-			if i == 0 {
-				first[p] = cv
-			} else {
-				diff := make([]float64, len(cv.Scores))
-				for j := range diff {
-					diff[j] = cv.Scores[j] - first[p].Scores[j]
-				}
-				var sd float64
-				res.Diff, sd = meanStd(diff)
-				res.DiffSE = sd / math.Sqrt(float64(len(diff)))
+			cv[p] = d.crossValidate(m, train, folds, repeats, spamProtocol(p))
+			res := CandidateResult{Name: m.Name, Mean: cv[p].Mean, Std: cv[p].Std, Folds: len(cv[p].Scores), Pooled: cv[p].Pooled, scores: cv[p].Scores}
+			if i > 0 {
+				res.Diff, res.DiffSE = paired(cv[p], cvs[0][p])
 			}
 			if p == 0 {
 				r.Rows = res
-				oof = append(oof, cv.OOF)
 			} else {
 				r.Unseen = res
 			}
 		}
+		cvs = append(cvs, cv)
 		fmt.Fprintf(log, "  spam F1 by row %.3f ± %.3f (%+.3f ± %.3f), unseen templates %.3f ± %.3f (%+.3f ± %.3f)  %s (%s)\n",
 			r.Rows.Mean, r.Rows.Std, r.Rows.Diff, r.Rows.DiffSE, r.Unseen.Mean, r.Unseen.Std, r.Unseen.Diff, r.Unseen.DiffSE, m.Name, elapsed(t0))
 		rep.Candidates = append(rep.Candidates, r)
@@ -205,7 +233,17 @@ func (h headSpec) chooseSpam(d spamData, folds, repeats int, log io.Writer) (tex
 			rep.Chosen = i
 		}
 	}
-	rep.Threshold, rep.ThresholdF1 = bestThreshold(oof[rep.Chosen])
+	for j, c := range cands {
+		if !c.shipped {
+			continue
+		}
+		for i := range rep.Candidates {
+			r := &rep.Candidates[i]
+			r.RowsVsShipped[0], r.RowsVsShipped[1] = paired(cvs[i][byRow], cvs[j][byRow])
+			r.UnseenVsShipped[0], r.UnseenVsShipped[1] = paired(cvs[i][byTemplate], cvs[j][byTemplate])
+		}
+	}
+	rep.Threshold, rep.ThresholdF1 = bestThreshold(cvs[rep.Chosen][byRow].OOF)
 	text, lines = h.fitSpam(cands[rep.Chosen], d.trainingRows(rowsTrain, cands[rep.Chosen].how))
 	return text, lines, rep
 }

@@ -626,6 +626,9 @@ func (m *Model) refitSmallHeads(dataDir string, seed uint64, all bool) (*Model, 
 	if m.spamLines != nil {
 		c.lines = m.spamLines.Recipe
 	}
+	if m.spam.Near != nil {
+		c.near = &m.spam.Near.Spec
+	}
 	text, lines := hp.fitSpam(c, d.trainingRows(spamRows, c.how))
 	return roundTrip(append([]*linear{m.stance, hv.fit(m.valence.Recipe, valRows)}, nonNil(text, lines, m.register)...))
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strings"
 )
 
 // Weight file format (gzip-compressed):
@@ -21,6 +22,7 @@ import (
 //	          weight,
 //	          float32 scale, uvarint nonzero rows,
 //	          per row: uvarint bucket delta, K zigzag varints (weight/scale)
+//	the spam heads' labelled neighbours (near.go: appendNear)
 //
 // The recipe is how the head was made (its ensemble members and the number
 // of labelled rows), so a test can refit it and compare.
@@ -29,7 +31,7 @@ import (
 // below 1e-4 of the largest weight, invisible in the metrics) and only the
 // buckets that occurred in training are stored, so the file stays well under
 // a megabyte although each head addresses 2^18 buckets.
-const weightsMagic = "memepipe-sentiment/3\n"
+const weightsMagic = "memepipe-sentiment/4\n"
 
 const (
 	flagWords = 1 << iota
@@ -149,6 +151,7 @@ func writeWeights(w io.Writer, heads []*linear) error {
 			}
 		}
 	}
+	b = appendNear(b, heads)
 	if _, err := zw.Write(b); err != nil {
 		return err
 	}
@@ -163,7 +166,7 @@ func readWeights(r io.Reader) ([]*linear, error) {
 	br := bufio.NewReader(zr)
 	magic := make([]byte, len(weightsMagic))
 	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != weightsMagic {
-		return nil, errors.New("sentiment weights: not a memepipe-sentiment/3 file")
+		return nil, errors.New("sentiment weights: not a " + strings.TrimSpace(weightsMagic) + " file")
 	}
 	fail := func(what string, err error) error {
 		return fmt.Errorf("sentiment weights: reading %s: %w", what, err)
@@ -237,6 +240,9 @@ func readWeights(r io.Reader) ([]*linear, error) {
 			}
 		}
 		heads = append(heads, h)
+	}
+	if err := readNear(br, heads); err != nil {
+		return nil, fail("neighbours", err)
 	}
 	return heads, nil
 }

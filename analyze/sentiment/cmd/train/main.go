@@ -144,6 +144,12 @@ func printSpamSelection(sp *sentiment.SpamReport) {
 			c.Rows.Mean, c.Rows.Std, c.Rows.Diff, c.Rows.DiffSE, c.Rows.Pooled.Precision["spam"], c.Rows.Pooled.Recall["spam"],
 			c.Unseen.Mean, c.Unseen.Std, c.Unseen.Diff, c.Unseen.DiffSE, c.Unseen.Pooled.Precision["spam"], c.Unseen.Pooled.Recall["spam"], c.Name)
 	}
+	for _, c := range sp.Candidates {
+		if c.RowsVsShipped != [2]float64{} || c.UnseenVsShipped != [2]float64{} {
+			fmt.Printf("  vs the heads shipped before: by row %+.3f ± %.3f, unseen %+.3f ± %.3f  %s\n",
+				c.RowsVsShipped[0], c.RowsVsShipped[1], c.UnseenVsShipped[0], c.UnseenVsShipped[1], c.Name)
+		}
+	}
 	fmt.Printf("  chosen head's F1-optimal threshold on its out-of-fold P(spam) by row: %.2f (F1 %.3f); used at 0.5\n", sp.Threshold, sp.ThresholdF1)
 }
 
