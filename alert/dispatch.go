@@ -54,6 +54,28 @@ type Dispatcher struct {
 	mu      sync.Mutex
 	closed  bool
 	dropped int
+	// pending counts alerts queued and not yet delivered (or given up);
+	// idle is closed whenever it is zero (Flush).
+	pmu     sync.Mutex
+	pending int
+	idle    chan struct{}
+}
+
+func (d *Dispatcher) queued() {
+	d.pmu.Lock()
+	if d.pending == 0 {
+		d.idle = make(chan struct{})
+	}
+	d.pending++
+	d.pmu.Unlock()
+}
+
+func (d *Dispatcher) delivered() {
+	d.pmu.Lock()
+	if d.pending--; d.pending == 0 {
+		close(d.idle)
+	}
+	d.pmu.Unlock()
 }
 
 // NewDispatcher starts one delivery goroutine per notifier. Close stops them.
@@ -130,9 +152,11 @@ func (d *Dispatcher) SendTo(a Alert, names ...string) {
 			d.opts.Logger.Error("alert for unknown notifier", "notifier", name, "rule", a.Rule)
 			continue
 		}
+		d.queued()
 		select {
 		case q <- a:
 		default:
+			d.delivered()
 			d.dropped++
 			d.opts.Logger.Error("alert queue full, alert dropped", "notifier", name, "rule", a.Rule, "key", a.Key)
 		}
@@ -171,6 +195,27 @@ func (d *Dispatcher) deliverLoop(n Notifier, q chan Alert) {
 	defer d.wg.Done()
 	for a := range q {
 		d.Deliver(context.Background(), n, a)
+		d.delivered()
+	}
+}
+
+// Flush waits until every alert queued so far is delivered (or given up
+// after its retries), or until ctx ends; the dispatcher stays open. For
+// processes that are frozen between runs (an AWS Lambda function between
+// invocations), where the background delivery would otherwise wait for the
+// next thaw.
+func (d *Dispatcher) Flush(ctx context.Context) error {
+	d.pmu.Lock()
+	idle, n := d.idle, d.pending
+	d.pmu.Unlock()
+	if n == 0 {
+		return nil
+	}
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 

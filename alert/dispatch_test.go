@@ -235,3 +235,37 @@ func TestNoRoutesSendsToEveryNotifier(t *testing.T) {
 		}
 	}
 }
+
+// Flush returns once what was queued is delivered, the dispatcher still
+// taking alerts; with a hung notifier it returns when its context ends.
+func TestDispatcherFlush(t *testing.T) {
+	slow := &fakeNotifier{name: "slow", errs: []error{errors.New("HTTP 503")}}
+	d := NewDispatcher([]Notifier{slow}, nil, DispatchOptions{InitialDelay: 20 * time.Millisecond, Logger: quietLogger(io.Discard)})
+	d.Send(Alert{Rule: RuleTaskFailed, Key: "a"})
+	d.Send(Alert{Rule: RuleTaskFailed, Key: "b"})
+	if err := d.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	slow.mu.Lock()
+	got := len(slow.got)
+	slow.mu.Unlock()
+	if got != 3 { // a failed once, then a and b
+		t.Fatalf("after Flush the notifier saw %d calls, want 3", got)
+	}
+	d.Send(Alert{Rule: RuleTaskFailed, Key: "c"}) // still open
+	if err := d.Flush(context.Background()); err != nil || len(slow.got) != 4 {
+		t.Fatalf("second flush: %v, %d calls", err, len(slow.got))
+	}
+	d.Close(context.Background())
+
+	hung := &fakeNotifier{name: "hung", block: make(chan struct{})}
+	d = NewDispatcher([]Notifier{hung}, nil, DispatchOptions{Logger: quietLogger(io.Discard)})
+	d.Send(Alert{Rule: RuleTaskFailed, Key: "x"})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := d.Flush(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("flush with a hung notifier: %v", err)
+	}
+	close(hung.block)
+	d.Close(context.Background())
+}

@@ -46,6 +46,10 @@ type Config struct {
 	Alerts alert.Config `koanf:"alerts" yaml:"alerts"`
 	// Pipelines are the DAGs memepipe runs.
 	Pipelines []Pipeline `koanf:"pipelines" yaml:"pipelines"`
+	// Metrics configures the Prometheus Pushgateway that one-shot runs
+	// (memepipe run, the Lambda function) push their metrics to; serve and
+	// workers are scraped instead.
+	Metrics Metrics `koanf:"metrics" yaml:"metrics"`
 	// Score configures the integrated score (analyze/score): component
 	// weights and calibration, hard-fact caps, and where
 	// integrated_scores.csv is written. Keys not written keep
@@ -62,6 +66,15 @@ type Config struct {
 
 	env      map[string]string // the environment Load saw, for SecretFromEnv
 	redactor *strings.Replacer // every known secret value -> [redacted]
+}
+
+// Metrics configures pushing metrics.
+type Metrics struct {
+	// Pushgateway is the Pushgateway's URL (http://pushgateway:9091);
+	// empty: one-shot runs push nothing.
+	Pushgateway string `koanf:"pushgateway" yaml:"pushgateway,omitempty"`
+	// Job is the job label of the pushed group (default memepipe).
+	Job string `koanf:"job" yaml:"job,omitempty"`
 }
 
 // Log configures log/slog output on stderr.

@@ -22,6 +22,7 @@ var scalarEnv = []EnvVar{
 	{"MEMEPIPE_MAX_PARALLEL", "max_parallel", "task attempts running at once"},
 	{"MEMEPIPE_LOG_LEVEL", "log.level", "debug, info, warn or error"},
 	{"MEMEPIPE_LOG_FORMAT", "log.format", "json, text or auto"},
+	{"MEMEPIPE_METRICS_PUSHGATEWAY", "metrics.pushgateway", "Pushgateway URL that memepipe run and the Lambda function push metrics to"},
 }
 
 // sourceEnvKeys are the per-source keys settable as MEMEPIPE_<SOURCE>_<KEY>.

@@ -53,6 +53,11 @@ func validate(cfg *Config, raw map[string]any) Errors {
 	default:
 		errs.Add("log.format", "unknown format %q (want auto, json or text)", cfg.Log.Format)
 	}
+	if pg := cfg.Metrics.Pushgateway; pg != "" {
+		if u, err := url.Parse(pg); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			errs.Add("metrics.pushgateway", "is not an http(s) URL such as http://pushgateway:9091")
+		}
+	}
 	validateRetry(&errs, "task_defaults", cfg.Pools, retryKeys{
 		cfg.TaskDefaults.Retries, cfg.TaskDefaults.RetryDelay, cfg.TaskDefaults.RetryMaxDelay,
 		cfg.TaskDefaults.RetryMultiplier, cfg.TaskDefaults.RetryJitter, cfg.TaskDefaults.Timeout, cfg.TaskDefaults.Pool,

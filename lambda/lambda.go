@@ -81,6 +81,12 @@ type Handler struct {
 	Logger  *slog.Logger
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// AfterRun, when set, is called once an invocation's run has ended,
+	// with the invocation's context (its deadline less nothing: Reserve is
+	// the time left for it): Lambda freezes the environment when the
+	// handler returns, so whatever the run left in the background (alerts
+	// queued for delivery) must go out now.
+	AfterRun func(ctx context.Context, pipeline string)
 
 	eng *engine.Engine
 }
@@ -181,6 +187,9 @@ func (h *Handler) Invoke(ctx context.Context, ev Event) (Response, error) {
 	}
 	h.Logger.Info("invocation", "pipeline", dag.Name, "task", ev.Task, "interval", iv.String(), "trigger", trigger)
 	run, runErr := h.eng.Run(runCtx, dag, iv, engine.RunOptions{Trigger: trigger, Rerun: ev.Rerun})
+	if h.AfterRun != nil {
+		h.AfterRun(ctx, dag.Name)
+	}
 	if run.ID == "" {
 		return Response{}, runErr
 	}

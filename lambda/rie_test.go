@@ -12,11 +12,13 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -84,6 +86,15 @@ pipelines:
       - name: clean
         depends_on: [collect]
         command: [sh, -c, 'echo "clean $MEMEPIPE_INTERVAL_START" >> out.log']
+  - name: paging
+    schedule: "0 * * * *"
+    tasks:
+      - name: broken
+        retries: 0
+        command: [sh, -c, 'echo "disk full" >&2; exit 3']
+alerts:
+  notifiers:
+    - {name: hook, type: webhook, url: "%s"}
 `
 
 func TestFunctionThroughRuntimeInterfaceEmulator(t *testing.T) {
@@ -92,7 +103,21 @@ func TestFunctionThroughRuntimeInterfaceEmulator(t *testing.T) {
 	bin := buildMemepipe(t)
 	dir := t.TempDir()
 	config := filepath.Join(dir, "memepipe.yaml")
-	if err := os.WriteFile(config, []byte(functionYAML), 0o644); err != nil {
+	// The alerts' webhook: a run's alerts must arrive before its
+	// invocation returns (the environment freezes after it).
+	var (
+		hookMu sync.Mutex
+		hooked []string
+	)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var a struct{ Rule, Task, Status string }
+		_ = json.NewDecoder(r.Body).Decode(&a)
+		hookMu.Lock()
+		hooked = append(hooked, a.Rule+" "+a.Task+" "+a.Status)
+		hookMu.Unlock()
+	}))
+	defer hook.Close()
+	if err := os.WriteFile(config, []byte(fmt.Sprintf(functionYAML, hook.URL)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	addr, runtimeAPI := freePort(t), freePort(t)
@@ -174,12 +199,21 @@ func TestFunctionThroughRuntimeInterfaceEmulator(t *testing.T) {
 	}
 	// A bad event is a function error naming the problem.
 	_, raw = invoke(`{"pipeline": "nope", "scheduled_time": "2026-11-28T19:00:00Z"}`)
-	if msg, _ := raw["errorMessage"].(string); msg != `bad event: no pipeline "nope" (configured: hourly)` {
+	if msg, _ := raw["errorMessage"].(string); msg != `bad event: no pipeline "nope" (configured: hourly, paging)` {
 		t.Errorf("bad event: %v", raw)
 	}
 	_, raw = invoke(`{"pipeline": "hourly", "scheduled_time": "yesterday"}`)
 	if msg, _ := raw["errorMessage"].(string); msg != `bad event: scheduled_time "yesterday" is not an RFC 3339 time` {
 		t.Errorf("bad time: %v", raw)
+	}
+
+	// A failed run pages through the webhook before the invocation returns.
+	r4, raw := invoke(`{"pipeline": "paging", "interval_start": "2026-11-28T17:00:00Z", "interval_end": "2026-11-28T18:00:00Z"}`)
+	hookMu.Lock()
+	got := strings.Join(hooked, "|")
+	hookMu.Unlock()
+	if r4.State != pipeline.Failed || got != "task_failed broken firing" {
+		t.Errorf("failing run: %+v (%v); webhook received %q by the time the invocation returned, want the task_failed alert", r4, raw, got)
 	}
 
 	st, err := open.Open(context.Background(), db)

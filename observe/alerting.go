@@ -92,6 +92,15 @@ func (a *Alerting) Observer(dags map[string]*pipeline.DAG) func(engine.Event) {
 	}
 }
 
+// Flush waits up to the context's deadline for the alerts queued so far to
+// go out, and keeps the notifiers open (nil-safe).
+func (a *Alerting) Flush(ctx context.Context) error {
+	if a == nil {
+		return nil
+	}
+	return a.Dispatcher.Flush(ctx)
+}
+
 // Close waits up to the context's deadline for queued alerts to go out.
 func (a *Alerting) Close(ctx context.Context) error {
 	if a == nil {

@@ -120,7 +120,7 @@ func (a *app) runDemo(ctx context.Context, fl demoFlags) error {
 	var failed []string
 	for _, name := range cfg.PipelineNames() {
 		fmt.Fprintln(a.stdout)
-		if err := a.runDAG(ctx, cfg, st, dags[name], iv, false); err != nil {
+		if err := a.runDAG(ctx, cfg, st, dags[name], iv, false, nil); err != nil {
 			if ctx.Err() != nil {
 				return err
 			}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 
 	awslambda "github.com/aws/aws-lambda-go/lambda"
@@ -54,9 +55,21 @@ function's environment as usual.`,
 			if owner == "" {
 				owner = engine.DefaultOwner()
 			}
+			alerting, err := a.newAlerting(cfg, st)
+			if err != nil {
+				return &exitError{code: exitUsage, err: err}
+			}
+			defer a.closeAlerting(alerting)
 			h := mlambda.New(mlambda.Handler{
 				Store: st, Config: cfg, DAGs: dags, Logger: a.log,
-				Engine: engine.Options{MaxParallel: cfg.MaxParallel, Pools: cfg.Pools, Redact: cfg.Redact},
+				Engine: engine.Options{MaxParallel: cfg.MaxParallel, Pools: cfg.Pools, Redact: cfg.Redact, Observe: alerting.Observer(dags)},
+				// The run's alerts are delivered before the invocation
+				// returns and the environment freezes.
+				AfterRun: func(ctx context.Context, pipeline string) {
+					if err := alerting.Flush(ctx); err != nil {
+						a.log.Warn("alerts still queued when the invocation ended", "pipeline", pipeline, "err", err)
+					}
+				},
 			}, owner)
 			a.log.Info("lambda function ready", "pipelines", len(dags), "db", open.Redact(cfg.DB))
 			awslambda.StartWithOptions(h.Invoke, awslambda.WithContext(ctx))

@@ -11,6 +11,7 @@ import (
 
 	"memepipe/config"
 	"memepipe/engine"
+	"memepipe/metrics"
 	"memepipe/observe"
 	"memepipe/pipeline"
 	"memepipe/raw"
@@ -130,7 +131,20 @@ func (a *app) run(ctx context.Context, fl runFlags) error {
 	}
 	defer zone.Close()
 
-	dag, err := tasks.BuildPipeline(cfg, p.Name, tasks.Deps{Config: cfg, Store: st, Raw: zone, Logger: a.log})
+	// With a Pushgateway the run's metrics (its attempts, and its
+	// collectors' upstream requests) are pushed when it ends.
+	var m *metrics.Metrics
+	deps := tasks.Deps{Config: cfg, Store: st, Raw: zone, Logger: a.log}
+	if cfg.Metrics.Pushgateway != "" {
+		m = metrics.New()
+		deps.HTTPMetrics = m.Upstream()
+		defer func() {
+			pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+			defer cancel()
+			a.pushMetrics(pctx, cfg, m, p.Name)
+		}()
+	}
+	dag, err := tasks.BuildPipeline(cfg, p.Name, deps)
 	if err != nil {
 		return &exitError{code: exitUsage, err: err}
 	}
@@ -139,7 +153,7 @@ func (a *app) run(ctx context.Context, fl runFlags) error {
 			return usageError("--only: %v", err)
 		}
 	}
-	return a.runDAG(ctx, cfg, st, dag, iv, fl.rerun)
+	return a.runDAG(ctx, cfg, st, dag, iv, fl.rerun, m)
 }
 
 // checkWatchlist refuses, before a run is created, to run collectors with
@@ -157,9 +171,9 @@ func checkWatchlist(cfg *config.Config, p *config.Pipeline) error {
 	return nil
 }
 
-// runDAG runs one DAG for one interval with progress output, alerting and
-// the summary table.
-func (a *app) runDAG(ctx context.Context, cfg *config.Config, st store.Store, dag *pipeline.DAG, iv pipeline.Interval, rerun bool) error {
+// runDAG runs one DAG for one interval with progress output, alerting,
+// metrics into m when it is set, and the summary table.
+func (a *app) runDAG(ctx context.Context, cfg *config.Config, st store.Store, dag *pipeline.DAG, iv pipeline.Interval, rerun bool, m *metrics.Metrics) error {
 
 	prior := func(runID string) map[string]pipeline.TaskRun {
 		trs, err := st.ListTaskRuns(context.WithoutCancel(ctx), runID)
@@ -203,7 +217,7 @@ func (a *app) runDAG(ctx context.Context, cfg *config.Config, st store.Store, da
 		Pools:       cfg.Pools,
 		Logger:      engineLog,
 		Redact:      cfg.Redact,
-		Observe:     observe.Fanout(prog.Observe, alerting.Observer(map[string]*pipeline.DAG{dag.Name: dag})),
+		Observe:     observe.Fanout(prog.Observe, alerting.Observer(map[string]*pipeline.DAG{dag.Name: dag}), observeMetrics(m)),
 	})
 	run, runErr := eng.Run(ctx, dag, iv, engine.RunOptions{Trigger: pipeline.TriggerManual, Rerun: rerun})
 	prog.Close()
@@ -246,6 +260,25 @@ func (a *app) runDAG(ctx context.Context, cfg *config.Config, st store.Store, da
 		fmt.Fprintf(a.stdout, "run %s %s (%s)\nDetails: memepipe runs show %s; logs: memepipe runs logs %s --task TASK\n", run.ID, run.State, stateCounts(v), run.ID, run.ID)
 		return &exitError{code: exitFailed, err: fmt.Errorf("run %s %s", run.ID, run.State), silent: true}
 	}
+}
+
+// observeMetrics is the engine observer recording into m (nil when m is).
+func observeMetrics(m *metrics.Metrics) func(engine.Event) {
+	if m == nil {
+		return nil
+	}
+	return observe.Metrics(m)
+}
+
+// pushMetrics pushes m to the configured Pushgateway, grouped by the
+// pipeline (instance=<pipeline>: each pipeline's last run replaces its
+// own group). A failed push is logged: the run's outcome stands.
+func (a *app) pushMetrics(ctx context.Context, cfg *config.Config, m *metrics.Metrics, pipelineName string) {
+	if err := m.Push(ctx, cfg.Metrics.Pushgateway, cfg.Metrics.Job, map[string]string{"instance": pipelineName}); err != nil {
+		a.log.Warn("metrics not pushed", "err", err)
+		return
+	}
+	a.log.Debug("metrics pushed", "pipeline", pipelineName)
 }
 
 func orDash(s string) string {
