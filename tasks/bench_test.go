@@ -3,13 +3,11 @@ package tasks
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"memepipe/canonical"
 	"memepipe/store"
-	"memepipe/store/open"
 	"memepipe/watchlist"
 )
 
@@ -24,11 +22,7 @@ import (
 func BenchmarkAssessRiskReplay(b *testing.B) {
 	for _, n := range []int{10_000, 100_000} {
 		ctx := context.Background()
-		st, err := open.Open(ctx, filepath.Join(b.TempDir(), "memepipe.db"))
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer st.Close()
+		st := tempStore(b)
 		tok := watchlist.Token{Symbol: "BENCH", Chain: "ethereum", Address: "0x00000000000000000000000000000000000be7c4",
 			Pair: "0x00000000000000000000000000000000000000a1"}
 		start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

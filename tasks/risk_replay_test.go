@@ -128,11 +128,7 @@ func checkResumes(t *testing.T, st store.Store, tok watchlist.Token, iv pipeline
 // 30 minutes across every event.
 func TestRiskReplayResumesAcrossAPairsLife(t *testing.T) {
 	ctx := context.Background()
-	st, err := open.Open(ctx, filepath.Join(t.TempDir(), "memepipe.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := tempStore(t)
 	const (
 		zero    = "0x0000000000000000000000000000000000000000"
 		dead    = "0x000000000000000000000000000000000000dead"
@@ -208,11 +204,7 @@ func TestRiskReplayResumesAcrossAPairsLife(t *testing.T) {
 // concentration not judged). Later runs resume from the checkpoint.
 func TestAnomalyConcentrationOnOldToken(t *testing.T) {
 	ctx := context.Background()
-	st, err := open.Open(ctx, filepath.Join(t.TempDir(), "memepipe.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := tempStore(t)
 	const (
 		zero    = "0x0000000000000000000000000000000000000000"
 		creator = "0x00000000000000000000000000000000000000c1"
@@ -275,4 +267,15 @@ func TestAnomalyConcentrationOnOldToken(t *testing.T) {
 	if err != nil || !resumed || read != h.Count-cp.Count {
 		t.Errorf("next run: resumed %v, read %d, want %d; %v", resumed, read, h.Count-cp.Count, err)
 	}
+}
+
+// tempStore is a SQLite store in a temporary folder, closed at the end.
+func tempStore(t testing.TB) store.Store {
+	t.Helper()
+	st, err := open.Open(context.Background(), filepath.Join(t.TempDir(), "memepipe.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }
