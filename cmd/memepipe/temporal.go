@@ -99,9 +99,10 @@ Alerts: the config's alerts: section works as under 'memepipe serve' (failed
 and permanently failed tasks, consecutive failed runs, SLA misses, quality
 checks, and their recoveries), for what this worker runs; conditions live in
 the shared store, so a problem pages once whichever worker sees it. The run
-workflow times the SLAs and raises a miss on a worker. Metrics: --metrics-addr serves Prometheus
-/metrics (runs, attempts, hand-off, upstream requests and rate-limit waits of
-this worker's collectors).`,
+workflow times the SLAs and raises a miss on a worker.
+
+Metrics: --metrics-addr serves Prometheus /metrics (runs, attempts, hand-off,
+upstream requests and rate-limit waits of this worker's collectors).`,
 		Example: `  MEMEPIPE_DB=postgres://memepipe@db:5432/memepipe \
     memepipe worker --config /etc/memepipe/memepipe.yaml --temporal temporal:7233`,
 		Args: noArgs,
