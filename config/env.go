@@ -22,7 +22,7 @@ var scalarEnv = []EnvVar{
 	{"MEMEPIPE_MAX_PARALLEL", "max_parallel", "task attempts running at once"},
 	{"MEMEPIPE_LOG_LEVEL", "log.level", "debug, info, warn or error"},
 	{"MEMEPIPE_LOG_FORMAT", "log.format", "json, text or auto"},
-	{"MEMEPIPE_METRICS_PUSHGATEWAY", "metrics.pushgateway", "Pushgateway URL that memepipe run and the Lambda function push metrics to"},
+	{"MEMEPIPE_METRICS_PUSHGATEWAY", "metrics.pushgateway", "Pushgateway URL that memepipe run and each Lambda invocation push their run's metrics to"},
 }
 
 // sourceEnvKeys are the per-source keys settable as MEMEPIPE_<SOURCE>_<KEY>.

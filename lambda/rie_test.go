@@ -22,6 +22,9 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+
 	"memepipe/pipeline"
 	"memepipe/store"
 	"memepipe/store/open"
@@ -95,6 +98,8 @@ pipelines:
 alerts:
   notifiers:
     - {name: hook, type: webhook, url: "%s"}
+metrics:
+  pushgateway: "%s"
 `
 
 func TestFunctionThroughRuntimeInterfaceEmulator(t *testing.T) {
@@ -117,7 +122,29 @@ func TestFunctionThroughRuntimeInterfaceEmulator(t *testing.T) {
 		hookMu.Unlock()
 	}))
 	defer hook.Close()
-	if err := os.WriteFile(config, []byte(fmt.Sprintf(functionYAML, hook.URL)), 0o644); err != nil {
+	// The Pushgateway: each invocation pushes its own run's counts.
+	var pushes []string
+	gw := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		runs := 0
+		dec := expfmt.NewDecoder(bytes.NewReader(body), expfmt.NewFormat(expfmt.TypeProtoDelim))
+		for {
+			mf := &dto.MetricFamily{}
+			if dec.Decode(mf) != nil {
+				break
+			}
+			if mf.GetName() == "memepipe_runs_total" {
+				for _, m := range mf.GetMetric() {
+					runs += int(m.GetCounter().GetValue())
+				}
+			}
+		}
+		hookMu.Lock()
+		pushes = append(pushes, fmt.Sprintf("%s %s runs=%d", r.Method, r.URL.Path, runs))
+		hookMu.Unlock()
+	}))
+	defer gw.Close()
+	if err := os.WriteFile(config, []byte(fmt.Sprintf(functionYAML, hook.URL, gw.URL)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	addr, runtimeAPI := freePort(t), freePort(t)
@@ -214,6 +241,18 @@ func TestFunctionThroughRuntimeInterfaceEmulator(t *testing.T) {
 	hookMu.Unlock()
 	if r4.State != pipeline.Failed || got != "task_failed broken firing" {
 		t.Errorf("failing run: %+v (%v); webhook received %q by the time the invocation returned, want the task_failed alert", r4, raw, got)
+	}
+	// One push per invocation that ran, each with only its own run.
+	hookMu.Lock()
+	gotPushes := strings.Join(pushes, "|")
+	hookMu.Unlock()
+	wantPushes := strings.Join([]string{
+		"PUT /metrics/job/memepipe/instance/hourly runs=1", "PUT /metrics/job/memepipe/instance/hourly runs=1",
+		"PUT /metrics/job/memepipe/instance/hourly runs=1", "PUT /metrics/job/memepipe/instance/hourly runs=1",
+		"PUT /metrics/job/memepipe/instance/paging runs=1",
+	}, "|")
+	if gotPushes != wantPushes {
+		t.Errorf("pushes\n%s\nwant\n%s", strings.ReplaceAll(gotPushes, "|", "\n"), strings.ReplaceAll(wantPushes, "|", "\n"))
 	}
 
 	st, err := open.Open(context.Background(), db)

@@ -8,6 +8,7 @@ package metrics
 import (
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -138,21 +139,38 @@ func (m *Metrics) RateLimited(source string, d time.Duration) {
 // Upstream is the hook source/httpx clients report to (it implements
 // httpx.Metrics): every attempt, rate-limit wait and retry of the
 // collectors' upstream requests. Pass it to tasks.Deps.HTTPMetrics.
-func (m *Metrics) Upstream() Upstream { return Upstream{m} }
+func (m *Metrics) Upstream() Upstream { return Upstream{func() *Metrics { return m }} }
 
 // Upstream adapts Metrics to source/httpx's Metrics interface.
-type Upstream struct{ m *Metrics }
+type Upstream struct{ m func() *Metrics }
 
 // Request records one attempt (status 0: no response).
 func (u Upstream) Request(source string, status int, outcome string, d time.Duration) {
-	u.m.APIRequest(source, status, d)
+	u.m().APIRequest(source, status, d)
 }
 
 // RateLimitWait records a wait for the limiter or a server-requested pause.
-func (u Upstream) RateLimitWait(source string, d time.Duration) { u.m.RateLimited(source, d) }
+func (u Upstream) RateLimitWait(source string, d time.Duration) { u.m().RateLimited(source, d) }
 
 // Retry records a retry and its reason.
-func (u Upstream) Retry(source, reason string) { u.m.APIRetries.WithLabelValues(source, reason).Inc() }
+func (u Upstream) Retry(source, reason string) { u.m().APIRetries.WithLabelValues(source, reason).Inc() }
+
+// Current is the Metrics of the invocation in progress, in a process that
+// records each invocation apart: a Lambda function's warm invocations
+// share the process (and the collectors built once), and each pushes only
+// its own counts.
+type Current struct{ p atomic.Pointer[Metrics] }
+
+// Next starts a fresh Metrics and returns the one it replaces (nil the
+// first time).
+func (c *Current) Next() *Metrics { return c.p.Swap(New()) }
+
+// Load is the Metrics in use.
+func (c *Current) Load() *Metrics { return c.p.Load() }
+
+// Upstream records the collectors' requests into whichever Metrics is in
+// use when they happen.
+func (c *Current) Upstream() Upstream { return Upstream{c.Load} }
 
 // HTTPRequest records one answer of memepipe's own server: route is the
 // matched pattern ("GET /api/v1/runs/{id}"), never the raw path, so the

@@ -9,6 +9,8 @@ import (
 
 	"memepipe/engine"
 	mlambda "memepipe/lambda"
+	"memepipe/metrics"
+	"memepipe/observe"
 	"memepipe/store/open"
 )
 
@@ -46,7 +48,20 @@ function's environment as usual.`,
 				return err
 			}
 			defer st.Close()
-			dags, closeDAGs, err := a.buildDAGs(ctx, cfg, st, nil)
+			// With a Pushgateway each invocation pushes its own run's
+			// metrics: warm invocations share the process, so every one
+			// starts a fresh registry (metrics.Current).
+			var (
+				cur *metrics.Current
+				up  *metrics.Upstream
+			)
+			if cfg.Metrics.Pushgateway != "" {
+				cur = &metrics.Current{}
+				cur.Next()
+				u := cur.Upstream()
+				up = &u
+			}
+			dags, closeDAGs, err := a.buildDAGs(ctx, cfg, st, up)
 			if err != nil {
 				return err
 			}
@@ -62,12 +77,16 @@ function's environment as usual.`,
 			defer a.closeAlerting(alerting)
 			h := mlambda.New(mlambda.Handler{
 				Store: st, Config: cfg, DAGs: dags, Logger: a.log,
-				Engine: engine.Options{MaxParallel: cfg.MaxParallel, Pools: cfg.Pools, Redact: cfg.Redact, Observe: alerting.Observer(dags)},
-				// The run's alerts are delivered before the invocation
+				Engine: engine.Options{MaxParallel: cfg.MaxParallel, Pools: cfg.Pools, Redact: cfg.Redact,
+					Observe: observe.Fanout(alerting.Observer(dags), observeCurrent(cur))},
+				// The run's alerts and metrics go out before the invocation
 				// returns and the environment freezes.
 				AfterRun: func(ctx context.Context, pipeline string) {
 					if err := alerting.Flush(ctx); err != nil {
 						a.log.Warn("alerts still queued when the invocation ended", "pipeline", pipeline, "err", err)
+					}
+					if cur != nil {
+						a.pushMetrics(ctx, cfg, cur.Next(), pipeline)
 					}
 				},
 			}, owner)
@@ -76,4 +95,13 @@ function's environment as usual.`,
 			return nil
 		},
 	}
+}
+
+// observeCurrent records engine events into the Metrics in use (nil when
+// cur is).
+func observeCurrent(cur *metrics.Current) func(engine.Event) {
+	if cur == nil {
+		return nil
+	}
+	return func(ev engine.Event) { observe.Metrics(cur.Load())(ev) }
 }

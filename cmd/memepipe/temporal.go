@@ -53,16 +53,16 @@ func (a *app) dialTemporal(f temporalFlags) (client.Client, error) {
 // buildDAGs builds every configured pipeline with the task dependencies a
 // worker or a Lambda function gives its tasks: the store and the raw zone
 // (opened here, so a bad bucket URL or missing credentials fail at start,
-// not in the first task), and, when m is set, the collectors' upstream
+// not in the first task), and, when up is set, the collectors' upstream
 // metrics. close closes the zone.
-func (a *app) buildDAGs(ctx context.Context, cfg *config.Config, st store.Store, m *metrics.Metrics) (dags map[string]*pipeline.DAG, close func(), err error) {
+func (a *app) buildDAGs(ctx context.Context, cfg *config.Config, st store.Store, up *metrics.Upstream) (dags map[string]*pipeline.DAG, close func(), err error) {
 	zone, err := raw.Open(ctx, cfg.Raw)
 	if err != nil {
 		return nil, nil, err
 	}
 	deps := tasks.Deps{Config: cfg, Store: st, Raw: zone, Logger: a.log}
-	if m != nil {
-		deps.HTTPMetrics = m.Upstream()
+	if up != nil {
+		deps.HTTPMetrics = *up
 	}
 	dags, err = tasks.Build(cfg, deps)
 	if err != nil {
@@ -117,11 +117,16 @@ upstream requests and rate-limit waits of this worker's collectors).`,
 				return err
 			}
 			defer st.Close()
-			var m *metrics.Metrics
+			var (
+				m  *metrics.Metrics
+				up *metrics.Upstream
+			)
 			if metricsAddr != "" {
 				m = metrics.New()
+				u := m.Upstream()
+				up = &u
 			}
-			dags, closeDAGs, err := a.buildDAGs(ctx, cfg, st, m)
+			dags, closeDAGs, err := a.buildDAGs(ctx, cfg, st, up)
 			if err != nil {
 				return err
 			}
