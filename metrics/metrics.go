@@ -153,7 +153,9 @@ func (u Upstream) Request(source string, status int, outcome string, d time.Dura
 func (u Upstream) RateLimitWait(source string, d time.Duration) { u.m().RateLimited(source, d) }
 
 // Retry records a retry and its reason.
-func (u Upstream) Retry(source, reason string) { u.m().APIRetries.WithLabelValues(source, reason).Inc() }
+func (u Upstream) Retry(source, reason string) {
+	u.m().APIRetries.WithLabelValues(source, reason).Inc()
+}
 
 // Current is the Metrics of the invocation in progress, in a process that
 // records each invocation apart: a Lambda function's warm invocations
