@@ -417,6 +417,7 @@ task_defaults:
 pipelines:
   - name: paging
     interval: 1h
+    freshness: 1h
     tasks:
       - name: fine
         command: ["true"]
@@ -469,7 +470,7 @@ func TestWorkerAlertsAndMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	queue := randomName("paging-")
-	w := startWorker(t, bin, dir, config, db, devHostPort, queue, "--metrics-addr", metricsAddr)
+	w := startWorker(t, bin, dir, config, db, devHostPort, queue, "--metrics-addr", metricsAddr, "--watch-freshness")
 
 	out, code := run(t, bin, dir, []string{"MEMEPIPE_DB=" + db}, "temporal", "run", "--config", config, "--temporal", devHostPort,
 		"--task-queue", queue, "--pipeline", "paging", "--start", "2026-11-28T17:00:00Z", "--end", "2026-11-28T18:00:00Z")
@@ -512,14 +513,15 @@ func TestWorkerAlertsAndMetrics(t *testing.T) {
 		defer mu.Unlock()
 		var out []string
 		for _, a := range alerts {
-			out = append(out, fmt.Sprintf("%s %s %s", a["rule"], a["task"], a["status"]))
+			out = append(out, fmt.Sprintf("%v %v %v", a["rule"], a["task"], a["status"]))
 		}
 		sort.Strings(out)
 		return out
 	}
 	// broken pages; slowpoke, still sleeping at its 1s SLA, pages and
-	// resolves when it finishes.
-	want := []string{"sla_miss slowpoke firing", "sla_miss slowpoke resolved", "task_failed broken firing"}
+	// resolves when it finishes; the pipeline, which never succeeded within
+	// its freshness window, is stale (--watch-freshness).
+	want := []string{"sla_miss slowpoke firing", "sla_miss slowpoke resolved", "stale <nil> firing", "task_failed broken firing"}
 	waitFor(t, "the alerts", 20*time.Second, func() bool { return len(got()) >= len(want) })
 	time.Sleep(500 * time.Millisecond) // nothing else may follow
 	if g := got(); strings.Join(g, "|") != strings.Join(want, "|") {

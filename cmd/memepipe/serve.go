@@ -25,6 +25,7 @@ import (
 	"memepipe/schedule"
 	"memepipe/scheduler"
 	"memepipe/server"
+	"memepipe/store"
 	"memepipe/store/open"
 	"memepipe/tasks"
 	"memepipe/web"
@@ -168,11 +169,7 @@ func (a *app) serve(ctx context.Context, addr string) error {
 
 	schedDone := make(chan error, 1)
 	go func() { schedDone <- sch.Run(ctx) }()
-	windows := map[string]time.Duration{}
-	for _, p := range cfg.Pipelines {
-		windows[p.Name] = p.Freshness.D()
-	}
-	go observe.Freshness{Store: st, Windows: windows, Alerts: alerting, Metrics: m, Logger: a.log}.Watch(ctx, time.Minute)
+	go a.freshness(cfg, st, alerting, m).Watch(ctx, time.Minute)
 	srvErr := srv.Serve(ctx, ln, 10*time.Second)
 	// Serve returns when ctx is done (or the listener fails): stop the
 	// scheduler too and wait for its runs to stop gracefully.
@@ -402,3 +399,13 @@ func (a *app) pauseCommand(name string, paused bool) *cobra.Command {
 
 // pathEscape makes a pipeline name one path segment.
 func pathEscape(s string) string { return url.PathEscape(s) }
+
+// freshness is the watcher of the pipelines' freshness windows: the
+// stale alert and the datasets' last-success gauge.
+func (a *app) freshness(cfg *config.Config, st store.Runs, alerting *observe.Alerting, m *metrics.Metrics) observe.Freshness {
+	windows := map[string]time.Duration{}
+	for _, p := range cfg.Pipelines {
+		windows[p.Name] = p.Freshness.D()
+	}
+	return observe.Freshness{Store: st, Windows: windows, Alerts: alerting, Metrics: m, Logger: a.log}
+}

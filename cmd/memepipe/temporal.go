@@ -77,6 +77,7 @@ func (a *app) workerCommand() *cobra.Command {
 		tf                    temporalFlags
 		heartbeat, stopWithin time.Duration
 		metricsAddr           string
+		watchFreshness        bool
 	)
 	cmd := &cobra.Command{
 		Use:   "worker",
@@ -99,7 +100,9 @@ Alerts: the config's alerts: section works as under 'memepipe serve' (failed
 and permanently failed tasks, consecutive failed runs, SLA misses, quality
 checks, and their recoveries), for what this worker runs; conditions live in
 the shared store, so a problem pages once whichever worker sees it. The run
-workflow times the SLAs and raises a miss on a worker.
+workflow times the SLAs and raises a miss on a worker. --watch-freshness
+makes this worker check the pipelines' freshness windows every minute (the
+stale alert): give it to one worker of the fleet.
 
 Metrics: --metrics-addr serves Prometheus /metrics (runs, attempts, hand-off,
 upstream requests and rate-limit waits of this worker's collectors).`,
@@ -157,6 +160,9 @@ upstream requests and rate-limit waits of this worker's collectors).`,
 			}
 			emit, stopEvents := engine.Async(observe.Fanout(observeMetrics, alerting.Observer(dags)))
 			defer stopEvents()
+			if watchFreshness {
+				go a.freshness(cfg, st, alerting, m).Watch(ctx, time.Minute)
+			}
 			identity := engine.DefaultOwner()
 			acts := &mtemporal.Activities{
 				Store: st, Config: cfg, DAGs: dags, Identity: identity,
@@ -181,6 +187,7 @@ upstream requests and rate-limit waits of this worker's collectors).`,
 	cmd.Flags().DurationVar(&heartbeat, "heartbeat-timeout", 30*time.Second, "an attempt whose worker is silent this long is dispatched again")
 	cmd.Flags().DurationVar(&stopWithin, "stop-timeout", 10*time.Second, "on SIGTERM, how long running attempts may finish")
 	cmd.Flags().StringVar(&metricsAddr, "metrics-addr", "", "serve Prometheus /metrics on this address (e.g. :9464); off when empty")
+	cmd.Flags().BoolVar(&watchFreshness, "watch-freshness", false, "check the pipelines' freshness windows every minute and raise the stale alert (on one worker)")
 	return cmd
 }
 
