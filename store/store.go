@@ -262,6 +262,10 @@ type Analytics interface {
 	// LatestCheckpoint returns the kind and token's checkpoint with the
 	// latest as_of <= notAfter (zero notAfter: the latest); ok false when none.
 	LatestCheckpoint(ctx context.Context, kind, token string, notAfter time.Time) (c analytics.Checkpoint, ok bool, err error)
+	// DeleteCheckpoints deletes every checkpoint (any kind, any token)
+	// with as_of after after, and returns how many: a re-clean from after
+	// on may have rewritten rows they cover without changing their count.
+	DeleteCheckpoints(ctx context.Context, after time.Time) (int, error)
 }
 
 // AnomalyFilter selects anomalies. Zero values select all.

@@ -79,7 +79,9 @@ inside [--from, --to), with the parsers of this build: after a parser fix,
 or after a clean that failed on objects a fixed parser now reads. Rows are
 upserted by natural key, so recleaning changes exactly the rows the new
 parser reads differently, and recleaning twice changes nothing. Rows an old
-parser wrote under a key the new one no longer produces are not deleted.`,
+parser wrote under a key the new one no longer produces are not deleted.
+The analyses' replay checkpoints after --from are dropped (they may cover
+rewritten rows): the next analyze runs replay those tokens from the first row.`,
 		Example: `  memepipe reclean --from 2026-11-01 --to 2026-11-29
   memepipe reclean --from -7d --to now --sources etherscan.getlogs`,
 		Args: noArgs,
@@ -131,6 +133,20 @@ func (a *app) clean(ctx context.Context, task string, sources []string, iv pipel
 	if out != nil {
 		fmt.Fprintf(a.stdout, "%s: %d objects, %d loaded, %d rows in %s (checks: memepipe checks)\n",
 			task, out.Objects, out.Loaded, out.TotalRows(), time.Since(started).Round(time.Millisecond))
+	}
+	if out != nil && out.Loaded > 0 {
+		// The analyses' replay checkpoints after the window's start may
+		// cover rows this clean rewrote in place (same count, new values),
+		// which their row counts cannot tell: drop them, so the next runs
+		// replay from the first row.
+		n, derr := st.DeleteCheckpoints(context.WithoutCancel(ctx), iv.Start)
+		switch {
+		case derr != nil:
+			a.log.Warn("analysis checkpoints not dropped", "err", derr)
+		case n > 0:
+			fmt.Fprintf(a.stdout, "%s: dropped %d analysis checkpoints after %s (the next analyze runs replay from the first row)\n",
+				task, n, iv.Start.Format(time.RFC3339))
+		}
 	}
 	if err != nil {
 		return &exitError{code: exitFailed, err: err}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -8,6 +9,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"memepipe/analytics"
+	"memepipe/store/open"
 )
 
 const (
@@ -121,11 +126,29 @@ func TestDemoEndToEnd(t *testing.T) {
 			t.Errorf("failed error check after a successful demo: %v", c)
 		}
 	}
-	// reclean from the raw zone: idempotent, every object loads.
+	// reclean from the raw zone: idempotent, every object loads, and the
+	// analyses' checkpoints inside the window are dropped.
+	st, err := open.Open(context.Background(), filepath.Join(dir, "memepipe-demo", "memepipe.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cpAt := time.Now().Add(-time.Hour)
+	if err := st.PutCheckpoint(context.Background(), analytics.Checkpoint{Kind: "risk.chain", Token: "ethereum:0xcc", AsOf: cpAt, State: []byte{1}}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
 	re := memepipe(t, dir, nil, "--config", cfg, "reclean", "--from", "-48h", "--to", "now")
-	if re.code != 0 || !strings.Contains(re.stdout, " 0 failed") {
+	if re.code != 0 || !strings.Contains(re.stdout, " 0 failed") || !strings.Contains(re.stdout, "dropped 1 analysis checkpoints") {
 		t.Fatalf("reclean: exit %d\n%s\n%s", re.code, re.stdout, re.stderr)
 	}
+	st, err = open.Open(context.Background(), filepath.Join(dir, "memepipe-demo", "memepipe.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := st.LatestCheckpoint(context.Background(), "risk.chain", "ethereum:0xcc", time.Time{}); ok || err != nil {
+		t.Errorf("checkpoint inside the recleaned window survived (%v)", err)
+	}
+	st.Close()
 
 	// The canaries: nowhere in what memepipe printed or wrote.
 	for _, secret := range []string{canaryBearer, canaryKey} {

@@ -431,6 +431,20 @@ func (s *Store) PutCheckpoint(ctx context.Context, c analytics.Checkpoint) error
 	return nil
 }
 
+// DeleteCheckpoints implements store.Analytics.
+func (s *Store) DeleteCheckpoints(ctx context.Context, after time.Time) (int, error) {
+	after = after.UTC().Truncate(time.Microsecond)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for k, cs := range s.checkpoints {
+		kept := slices.DeleteFunc(cs, func(c analytics.Checkpoint) bool { return c.AsOf.After(after) })
+		n += len(cs) - len(kept)
+		s.checkpoints[k] = kept
+	}
+	return n, nil
+}
+
 // LatestCheckpoint implements store.Analytics.
 func (s *Store) LatestCheckpoint(ctx context.Context, kind, token string, notAfter time.Time) (analytics.Checkpoint, bool, error) {
 	notAfter, err := rowcheck.CheckpointKey(kind, token, notAfter)

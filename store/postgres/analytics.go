@@ -366,6 +366,15 @@ func (s *Store) PutCheckpoint(ctx context.Context, c analytics.Checkpoint) error
 	return nil
 }
 
+// DeleteCheckpoints deletes the checkpoints with as_of after after.
+func (s *Store) DeleteCheckpoints(ctx context.Context, after time.Time) (int, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM analysis_checkpoints WHERE as_of > $1`, after.UTC().Truncate(time.Microsecond))
+	if err != nil {
+		return 0, fmt.Errorf("delete checkpoints after %s: %w", after.Format(time.RFC3339), err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
 // LatestCheckpoint returns the kind and token's latest checkpoint at or
 // before notAfter (zero: the latest).
 func (s *Store) LatestCheckpoint(ctx context.Context, kind, token string, notAfter time.Time) (analytics.Checkpoint, bool, error) {

@@ -427,6 +427,16 @@ func (s *Store) PutCheckpoint(ctx context.Context, c analytics.Checkpoint) error
 	return nil
 }
 
+// DeleteCheckpoints deletes the checkpoints with as_of after after.
+func (s *Store) DeleteCheckpoints(ctx context.Context, after time.Time) (int, error) {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM analysis_checkpoints WHERE as_of > ?`, column.TimeText(after.UTC().Truncate(time.Microsecond)))
+	if err != nil {
+		return 0, fmt.Errorf("delete checkpoints after %s: %w", after.Format(time.RFC3339), err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
 // LatestCheckpoint returns the kind and token's latest checkpoint at or
 // before notAfter (zero: the latest).
 func (s *Store) LatestCheckpoint(ctx context.Context, kind, token string, notAfter time.Time) (analytics.Checkpoint, bool, error) {

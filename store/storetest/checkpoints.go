@@ -205,3 +205,37 @@ func testCheckpoints(t *testing.T, s store.Store) {
 		}
 	}
 }
+
+// testDeleteCheckpoints: DeleteCheckpoints removes the checkpoints strictly
+// after its time, of every kind and token, and says how many.
+func testDeleteCheckpoints(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	at := func(h int) time.Time { return t0.Add(time.Duration(h) * time.Hour) }
+	for _, kind := range []string{"risk.chain", "anomaly.holders"} {
+		for _, tok := range []string{"ethereum:0xaa", "ethereum:0xbb"} {
+			for h := 1; h <= 3; h++ {
+				if err := s.PutCheckpoint(ctx, analytics.Checkpoint{Kind: kind, Token: tok, AsOf: at(h), Rows: int64(h), State: []byte{byte(h)}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	n, err := s.DeleteCheckpoints(ctx, at(2))
+	if err != nil || n != 4 {
+		t.Fatalf("DeleteCheckpoints(after hour 2) = %d, %v; want the 4 at hour 3", n, err)
+	}
+	for _, kind := range []string{"risk.chain", "anomaly.holders"} {
+		for _, tok := range []string{"ethereum:0xaa", "ethereum:0xbb"} {
+			c, ok, err := s.LatestCheckpoint(ctx, kind, tok, time.Time{})
+			if err != nil || !ok || !c.AsOf.Equal(at(2)) {
+				t.Errorf("%s %s: latest %s, want hour 2", kind, tok, descCheckpoint(c, ok))
+			}
+		}
+	}
+	if n, err := s.DeleteCheckpoints(ctx, at(0)); err != nil || n != 8 {
+		t.Fatalf("DeleteCheckpoints(after hour 0) = %d, %v; want the 8 left", n, err)
+	}
+	if c, ok, err := s.LatestCheckpoint(ctx, "risk.chain", "ethereum:0xaa", time.Time{}); err != nil || ok {
+		t.Errorf("after deleting all: %s, %v", descCheckpoint(c, ok), err)
+	}
+}

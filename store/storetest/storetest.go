@@ -60,6 +60,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RiskAssessments", testRiskAssessments},
 		{"IntegratedScores", testIntegratedScores},
 		{"Checkpoints", testCheckpoints},
+		{"DeleteCheckpoints", testDeleteCheckpoints},
 		{"CanonicalRoundTrip", testCanonicalRoundTrip},
 		{"CanonicalIdempotent", testCanonicalIdempotent},
 		{"CanonicalAtomic", testCanonicalAtomic},
