@@ -16,11 +16,6 @@
 package main
 
 import (
-	"archive/tar"
-	"bytes"
-	"compress/gzip"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -31,6 +26,7 @@ import (
 	"strings"
 
 	"memepipe/analyze/sentiment"
+	"memepipe/analyze/sentiment/internal/datafile"
 )
 
 // The package version the committed file was made from.
@@ -57,13 +53,9 @@ func run() error {
 	if *tgz == "" {
 		return errors.New("-tgz is required (npm pack " + pkgName + "@" + pkgVer + ")")
 	}
-	raw, err := os.ReadFile(*tgz)
+	raw, err := datafile.ReadTarball(*tgz, pkgName, pkgVer, pkgSHA256, false)
 	if err != nil {
 		return err
-	}
-	sum := sha256.Sum256(raw)
-	if got := hex.EncodeToString(sum[:]); got != pkgSHA256 {
-		return fmt.Errorf("%s: sha256 %s, want %s (%s@%s)", *tgz, got, pkgSHA256, pkgName, pkgVer)
 	}
 	files, err := readFixtures(raw)
 	if err != nil {
@@ -102,22 +94,7 @@ func run() error {
 			rows = append(rows, sentiment.Review{Source: src, Example: sentiment.Example{Text: text, Label: label}})
 		}
 	}
-	f, err := os.CreateTemp(filepath.Dir(*out), ".reviews-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if err := sentiment.WriteReviews(f, rows); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), *out); err != nil {
+	if err := datafile.WriteAtomic(*out, func(w io.Writer) error { return sentiment.WriteReviews(w, rows) }); err != nil {
 		return err
 	}
 	st, _ := os.Stat(*out)
@@ -127,26 +104,16 @@ func run() error {
 
 // readFixtures returns the three JSON files of the tarball by source.
 func readFixtures(raw []byte) (map[string][]byte, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(raw))
-	if err != nil {
-		return nil, err
-	}
-	tr := tar.NewReader(zr)
 	out := map[string][]byte{}
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return nil, err
-		}
+	err := datafile.EachFile(raw, func(name string, r io.Reader) error {
 		for _, src := range sources {
-			if h.Name == fixtures+src+".json" {
-				if out[src], err = io.ReadAll(tr); err != nil {
-					return nil, err
-				}
+			if name == fixtures+src+".json" {
+				b, err := io.ReadAll(r)
+				out[src] = b
+				return err
 			}
 		}
-	}
+		return nil
+	})
+	return out, err
 }

