@@ -353,6 +353,9 @@ func (s *Store) PutCheckpoint(ctx context.Context, c analytics.Checkpoint) error
 		return fmt.Errorf("put %w", err)
 	}
 	b := &pgx.Batch{}
+	// One writer per kind and token at a time, so two runs putting at once
+	// cannot both prune before either inserts (which left four).
+	b.Queue(`SELECT pg_advisory_xact_lock(hashtextextended('analysis_checkpoints/' || $1 || '/' || $2, 0))`, c.Kind, c.Token)
 	b.Queue(`INSERT INTO analysis_checkpoints (kind, token, as_of, row_count, state)
 		VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (kind, token, as_of) DO UPDATE SET row_count = excluded.row_count, state = excluded.state`,

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"sync"
 	"testing"
 	"time"
 
@@ -237,5 +238,37 @@ func testDeleteCheckpoints(t *testing.T, s store.Store) {
 	}
 	if c, ok, err := s.LatestCheckpoint(ctx, "risk.chain", "ethereum:0xaa", time.Time{}); err != nil || ok {
 		t.Errorf("after deleting all: %s, %v", descCheckpoint(c, ok), err)
+	}
+}
+
+// testCheckpointsConcurrentPuts: puts racing on one kind and token leave
+// exactly the newest three.
+func testCheckpointsConcurrentPuts(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	at := func(h int) time.Time { return t0.Add(time.Duration(h) * time.Hour) }
+	for round := range 5 {
+		tok := fmt.Sprintf("ethereum:0x%02d", round)
+		var wg sync.WaitGroup
+		errs := make(chan error, 8)
+		for h := 1; h <= 8; h++ {
+			wg.Go(func() {
+				errs <- s.PutCheckpoint(ctx, analytics.Checkpoint{Kind: "risk.chain", Token: tok, AsOf: at(h), State: []byte{byte(h)}})
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if c, ok, err := s.LatestCheckpoint(ctx, "risk.chain", tok, at(5)); err != nil || ok {
+			t.Fatalf("round %d: a checkpoint older than the newest three survived: %s, %v", round, descCheckpoint(c, ok), err)
+		}
+		for h := 6; h <= 8; h++ {
+			if c, ok, err := s.LatestCheckpoint(ctx, "risk.chain", tok, at(h)); err != nil || !ok || !c.AsOf.Equal(at(h)) {
+				t.Fatalf("round %d: hour %d: %s, %v", round, h, descCheckpoint(c, ok), err)
+			}
+		}
 	}
 }

@@ -61,6 +61,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"IntegratedScores", testIntegratedScores},
 		{"Checkpoints", testCheckpoints},
 		{"DeleteCheckpoints", testDeleteCheckpoints},
+		{"CheckpointsConcurrentPuts", testCheckpointsConcurrentPuts},
 		{"CanonicalRoundTrip", testCanonicalRoundTrip},
 		{"CanonicalIdempotent", testCanonicalIdempotent},
 		{"CanonicalAtomic", testCanonicalAtomic},
