@@ -74,7 +74,7 @@ func newRiskReplay() *riskReplay {
 // holderReplay is the replay of a token's own transfers: balances, mints
 // and burns, the creator (receiver of the first mint), and who bought from
 // or sold to the pair. analyze.risk keeps it inside riskReplay;
-// analyze.anomaly checkpoints it alone (holderReplayKind), to judge holder
+// analyze.anomaly checkpoints it alone (holdersReplayKind), to judge holder
 // concentration on complete balances.
 type holderReplay struct {
 	Holders   map[string]float64 // anomaly.HolderBook balances
@@ -236,7 +236,7 @@ func (r *riskReplay) advance(ctx context.Context, st store.Canonical, tok watchl
 	return rows, nil
 }
 
-// counts are the rows each stream holds before at, as the store says now.
+// replayCountsAt is the rows each stream holds before at, as the store says now.
 func replayCountsAt(ctx context.Context, st store.Canonical, tok watchlist.Token, at time.Time) (replayCounts, error) {
 	var c replayCounts
 	var err error
