@@ -41,6 +41,10 @@ type Config struct {
 	// Sources configure each upstream API (endpoints, rate limits).
 	// Credentials are in Secrets, not here.
 	Sources Sources `koanf:"sources" yaml:"sources"`
+	// SharedRateLimits keeps the sources' rate-limit buckets in the
+	// database instead of each process's memory, so every process on it
+	// (Temporal workers, serve, cron runs) spends one budget per source.
+	SharedRateLimits bool `koanf:"shared_rate_limits" yaml:"shared_rate_limits"`
 	// Alerts configures notifiers and routes (package alert). Secrets are
 	// named by *_env keys, never written here.
 	Alerts alert.Config `koanf:"alerts" yaml:"alerts"`

@@ -22,6 +22,7 @@ var scalarEnv = []EnvVar{
 	{"MEMEPIPE_MAX_PARALLEL", "max_parallel", "task attempts running at once"},
 	{"MEMEPIPE_LOG_LEVEL", "log.level", "debug, info, warn or error"},
 	{"MEMEPIPE_LOG_FORMAT", "log.format", "json, text or auto"},
+	{"MEMEPIPE_SHARED_RATE_LIMITS", "shared_rate_limits", "true: the sources' rate limits are one budget in the database for every process on it"},
 	{"MEMEPIPE_METRICS_PUSHGATEWAY", "metrics.pushgateway", "Pushgateway URL that memepipe run and each Lambda invocation push their run's metrics to"},
 }
 

@@ -30,6 +30,9 @@ type Deps struct {
 	Logger *slog.Logger
 	// Metrics defaults to none.
 	Metrics httpx.Metrics
+	// Budget, when set, holds the rate-limit buckets (shared by every
+	// process on it) instead of each client's memory.
+	Budget httpx.SharedBudget
 }
 
 // Check reports missing required dependencies.
@@ -68,6 +71,9 @@ func (d Deps) Client(cfg httpx.Config, hc *http.Client, secrets ...string) *http
 	}
 	if d.Metrics != nil {
 		opts = append(opts, httpx.WithMetrics(d.Metrics))
+	}
+	if d.Budget != nil {
+		opts = append(opts, httpx.WithSharedBudget(d.Budget))
 	}
 	return httpx.New(cfg, opts...)
 }

@@ -40,6 +40,7 @@ type Store interface {
 	Runs
 	RunViews
 	Watermarks
+	RateBudgets
 	Schedules
 	Alerts
 	Analytics
@@ -120,6 +121,27 @@ type Runs interface {
 type Watermarks interface {
 	GetWatermark(ctx context.Context, source, key string) (value string, ok bool, err error)
 	SetWatermark(ctx context.Context, source, key, value string) error
+}
+
+// RateBudgets are token buckets kept in the database, shared by every
+// process on it (source/httpx's SharedBudget): the collectors of several
+// workers spending one API key spend one budget.
+type RateBudgets interface {
+	// TakeRateToken refills the bucket name at perSecond tokens a second
+	// up to burst since its last take, takes one token, and returns how
+	// long the taker must wait for it (zero when one was there). Tokens may
+	// go negative: takers queue, each told its own wait. Time is the
+	// database's clock, so processes on different hosts agree.
+	TakeRateToken(ctx context.Context, name string, perSecond float64, burst int) (time.Duration, error)
+}
+
+// RateWait is how long a taker waits for the token it took when that left
+// the bucket at tokens (negative: that many takers are ahead of it).
+func RateWait(tokens, perSecond float64) time.Duration {
+	if tokens >= 0 || perSecond <= 0 {
+		return 0
+	}
+	return time.Duration(-tokens / perSecond * float64(time.Second))
 }
 
 // RunViews are the bulk reads of run history the API and UI make, kept

@@ -53,7 +53,11 @@ func (d Deps) sourceDeps() (source.Deps, error) {
 	if d.Raw == nil || d.Store == nil {
 		return source.Deps{}, errors.New("collectors need the raw zone and the store (this DAG was built for validation only)")
 	}
-	return source.Deps{Zone: d.Raw, Watermarks: d.Store, HTTPClient: d.HTTPClient, Logger: d.logger(), Metrics: d.HTTPMetrics}, nil
+	sd := source.Deps{Zone: d.Raw, Watermarks: d.Store, HTTPClient: d.HTTPClient, Logger: d.logger(), Metrics: d.HTTPMetrics}
+	if d.Config != nil && d.Config.SharedRateLimits {
+		sd.Budget = d.Store
+	}
+	return sd, nil
 }
 
 // httpConfig applies a configured source (sources.<name>: rate, burst,

@@ -120,6 +120,7 @@ type Client struct {
 	capture Capture
 	secrets *Secrets
 	rand01  func() float64
+	shared  SharedBudget
 	lim     *limiter
 }
 
@@ -147,6 +148,12 @@ func WithCapture(cp Capture) Option { return func(c *Client) { c.capture = cp } 
 // from every message the client produces.
 func WithSecrets(vals ...string) Option { return func(c *Client) { c.secrets.Add(vals...) } }
 
+// WithSharedBudget takes the client's rate-limit tokens from b instead of
+// an in-process bucket, so every process on b spends one budget per
+// client name (the daily quota and server-requested pauses stay per
+// process).
+func WithSharedBudget(b SharedBudget) Option { return func(c *Client) { c.shared = b } }
+
 // WithRand sets the source of jitter, uniform in [0, 1).
 func WithRand(f func() float64) Option { return func(c *Client) { c.rand01 = f } }
 
@@ -165,7 +172,7 @@ func New(cfg Config, opts ...Option) *Client {
 	for _, o := range opts {
 		o(c)
 	}
-	c.lim = newLimiter(cfg.Name, cfg.Limit, cfg.HostDelay)
+	c.lim = newLimiter(cfg.Name, cfg.Limit, cfg.HostDelay, c.shared)
 	return c
 }
 

@@ -130,13 +130,23 @@ func (e *QuotaError) Error() string {
 	return fmt.Sprintf("%s: daily quota of %d requests spent; resets at %s", e.Name, e.Limit, e.ResetAt.UTC().Format(time.RFC3339))
 }
 
-// limiter holds one client's budget: the token bucket, the daily quota, a
-// pause the server asked for (429 with Retry-After, x-rate-limit-remaining
-// 0), and per-host politeness delays.
+// SharedBudget is a token bucket kept outside the process, so that every
+// process spending one API key (Temporal workers, a serve and cron runs on
+// one database) spends one budget: Take takes a token from the bucket
+// named name (refilled at perSecond, holding at most burst) and returns how
+// long the caller must wait before using it. The store implements it.
+type SharedBudget interface {
+	TakeRateToken(ctx context.Context, name string, perSecond float64, burst int) (time.Duration, error)
+}
+
+// limiter holds one client's budget: the token bucket (in process, or a
+// SharedBudget), the daily quota, a pause the server asked for (429 with
+// Retry-After, x-rate-limit-remaining 0), and per-host politeness delays.
 type limiter struct {
 	name      string
 	limit     RateLimit
 	hostDelay time.Duration
+	shared    SharedBudget // nil: the bucket is this process's
 
 	mu           sync.Mutex
 	bucket       *rate.Limiter // nil: unlimited
@@ -146,9 +156,13 @@ type limiter struct {
 	hosts        map[string]*rate.Limiter
 }
 
-func newLimiter(name string, l RateLimit, hostDelay time.Duration) *limiter {
+func newLimiter(name string, l RateLimit, hostDelay time.Duration, shared SharedBudget) *limiter {
 	lim := &limiter{name: name, limit: l, hostDelay: hostDelay, hosts: map[string]*rate.Limiter{}}
-	if !l.unlimited() {
+	switch {
+	case l.unlimited():
+	case shared != nil:
+		lim.shared = shared
+	default:
 		lim.bucket = rate.NewLimiter(l.Rate(), l.burst())
 	}
 	return lim
@@ -227,6 +241,23 @@ func (l *limiter) wait(ctx context.Context, clock Clock, host string) (time.Dura
 			l.dayUsed++
 		}
 		l.mu.Unlock()
+		if l.shared != nil {
+			// The shared bucket's token is not given back if the wait is
+			// cancelled: a little budget lost, never overspent.
+			d, err := l.shared.TakeRateToken(ctx, l.name, float64(l.limit.Rate()), l.limit.burst())
+			if err != nil {
+				l.mu.Lock()
+				for _, r := range reservations {
+					r.Cancel()
+				}
+				if l.limit.Daily > 0 {
+					l.dayUsed--
+				}
+				l.mu.Unlock()
+				return waited, pipeline.Transient(fmt.Errorf("%s: shared rate limit: %w", l.name, err))
+			}
+			delay = max(delay, d)
+		}
 		if delay <= 0 {
 			return waited, nil
 		}

@@ -3,6 +3,7 @@ package httpx
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -161,5 +162,55 @@ func TestParseRateLimit(t *testing.T) {
 		if _, err := ParseRateLimit(bad); err == nil {
 			t.Errorf("ParseRateLimit(%q) accepted", bad)
 		}
+	}
+}
+
+// fakeBudget is a SharedBudget that hands out the waits it is given and
+// records what it was asked.
+type fakeBudget struct {
+	waits []time.Duration
+	err   error
+	asked []string
+}
+
+func (f *fakeBudget) TakeRateToken(ctx context.Context, name string, perSecond float64, burst int) (time.Duration, error) {
+	f.asked = append(f.asked, fmt.Sprintf("%s %.3f/s burst %d", name, perSecond, burst))
+	if f.err != nil {
+		return 0, f.err
+	}
+	w := f.waits[0]
+	f.waits = f.waits[1:]
+	return w, nil
+}
+
+// With a SharedBudget the client takes every token from it (and none from
+// a bucket of its own) and waits what it says; a budget that fails is a
+// transient error that spends nothing of the daily quota.
+func TestSharedBudget(t *testing.T) {
+	clock := NewFakeClock(t0)
+	var arrivals []time.Time
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { arrivals = append(arrivals, clock.Now()) }))
+	defer srv.Close()
+	b := &fakeBudget{waits: []time.Duration{0, 0, 1500 * time.Millisecond, 0}}
+	c := New(Config{Name: "etherscan", Limit: RateLimit{Requests: 5, Per: time.Second, Burst: 2, Daily: 10}}, WithClock(clock), WithSharedBudget(b))
+	for range 4 {
+		if _, err := c.Do(context.Background(), Request{URL: srv.URL}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []time.Time{t0, t0, t0.Add(1500 * time.Millisecond), t0.Add(1500 * time.Millisecond)}
+	if fmt.Sprint(arrivals) != fmt.Sprint(want) {
+		t.Errorf("arrivals %v, want %v (the shared budget's waits, no bucket of the client's own)", arrivals, want)
+	}
+	if len(b.asked) != 4 || b.asked[0] != "etherscan 4.000/s burst 2" {
+		t.Errorf("asked %q", b.asked)
+	}
+	b.err = errors.New("database is down")
+	_, err := c.Do(context.Background(), Request{URL: srv.URL})
+	if err == nil || pipeline.Classify(err) != pipeline.ClassTransient || len(arrivals) != 4 {
+		t.Errorf("failing budget: %v (class %v), %d requests sent", err, pipeline.Classify(err), len(arrivals))
+	}
+	if c.lim.dayUsed != 4 {
+		t.Errorf("daily quota used %d, want 4 (the failed take gives its request back)", c.lim.dayUsed)
 	}
 }

@@ -9,6 +9,7 @@ package memstore
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -32,6 +33,7 @@ type Store struct {
 	byKey      map[runKey]string
 	tasks      map[string][]*pipeline.TaskRun // by run id
 	watermarks map[[2]string]string
+	budgets    map[string]budget // rate budgets by name
 	// checkpoints by (kind, token), oldest first, at most
 	// rowcheck.CheckpointsKept each.
 	checkpoints map[[2]string][]analytics.Checkpoint
@@ -399,6 +401,36 @@ func (s *Store) GetWatermark(ctx context.Context, source, key string) (string, b
 	defer s.mu.Unlock()
 	v, ok := s.watermarks[[2]string{source, key}]
 	return v, ok, nil
+}
+
+// budget is a rate budget's bucket.
+type budget struct {
+	tokens  float64
+	updated time.Time
+}
+
+// TakeRateToken implements store.RateBudgets on the store's clock.
+func (s *Store) TakeRateToken(ctx context.Context, name string, perSecond float64, burst int) (time.Duration, error) {
+	if name == "" || perSecond <= 0 || burst < 1 {
+		return 0, errors.New("take rate token: need a name, a positive rate and a burst of at least 1")
+	}
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.budgets == nil {
+		s.budgets = map[string]budget{}
+	}
+	b, ok := s.budgets[name]
+	if !ok {
+		b = budget{tokens: float64(burst), updated: now}
+	}
+	if now.After(b.updated) {
+		b.tokens += perSecond * now.Sub(b.updated).Seconds()
+		b.updated = now
+	}
+	b.tokens = min(b.tokens, float64(burst)) - 1
+	s.budgets[name] = b
+	return store.RateWait(b.tokens, perSecond), nil
 }
 
 // SetWatermark implements store.Watermarks.

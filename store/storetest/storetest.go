@@ -62,6 +62,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Checkpoints", testCheckpoints},
 		{"DeleteCheckpoints", testDeleteCheckpoints},
 		{"CheckpointsConcurrentPuts", testCheckpointsConcurrentPuts},
+		{"RateBudget", testRateBudget},
 		{"CanonicalRoundTrip", testCanonicalRoundTrip},
 		{"CanonicalIdempotent", testCanonicalIdempotent},
 		{"CanonicalAtomic", testCanonicalAtomic},
