@@ -45,6 +45,9 @@ type Config struct {
 	// database instead of each process's memory, so every process on it
 	// (Temporal workers, serve, cron runs) spends one budget per source.
 	SharedRateLimits bool `koanf:"shared_rate_limits" yaml:"shared_rate_limits"`
+	// SharedPools makes each pool's size a bound on the Temporal workers
+	// on the database together (slots in the database) instead of on each.
+	SharedPools bool `koanf:"shared_pools" yaml:"shared_pools"`
 	// Alerts configures notifiers and routes (package alert). Secrets are
 	// named by *_env keys, never written here.
 	Alerts alert.Config `koanf:"alerts" yaml:"alerts"`

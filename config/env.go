@@ -23,6 +23,7 @@ var scalarEnv = []EnvVar{
 	{"MEMEPIPE_LOG_LEVEL", "log.level", "debug, info, warn or error"},
 	{"MEMEPIPE_LOG_FORMAT", "log.format", "json, text or auto"},
 	{"MEMEPIPE_SHARED_RATE_LIMITS", "shared_rate_limits", "true: the sources' rate limits are one budget in the database for every process on it"},
+	{"MEMEPIPE_SHARED_POOLS", "shared_pools", "true: a pool's size bounds the Temporal workers on the database together"},
 	{"MEMEPIPE_METRICS_PUSHGATEWAY", "metrics.pushgateway", "Pushgateway URL that memepipe run and each Lambda invocation push their run's metrics to"},
 }
 

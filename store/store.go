@@ -41,6 +41,7 @@ type Store interface {
 	RunViews
 	Watermarks
 	RateBudgets
+	PoolSlots
 	Schedules
 	Alerts
 	Analytics
@@ -133,6 +134,22 @@ type RateBudgets interface {
 	// go negative: takers queue, each told its own wait. Time is the
 	// database's clock, so processes on different hosts agree.
 	TakeRateToken(ctx context.Context, name string, perSecond float64, burst int) (time.Duration, error)
+}
+
+// PoolSlots are the slots of task pools kept in the database, so a pool's
+// size bounds the attempts of every worker on it together (shared_pools).
+// A slot is held by a holder (a worker's attempt) until released, or until
+// its heartbeat is older than the ttl given to AcquirePoolSlot (the holder
+// died). Times are the database's clock.
+type PoolSlots interface {
+	// AcquirePoolSlot takes a free (or stale) slot of pool's first size for
+	// holder; ok is false when every slot is held.
+	AcquirePoolSlot(ctx context.Context, pool string, size int, holder string, ttl time.Duration) (slot int, ok bool, err error)
+	// HeartbeatPoolSlot renews holder's slot; ErrNotOwner when the slot was
+	// taken over as stale.
+	HeartbeatPoolSlot(ctx context.Context, pool string, slot int, holder string) error
+	// ReleasePoolSlot frees holder's slot (nothing if it no longer holds it).
+	ReleasePoolSlot(ctx context.Context, pool string, slot int, holder string) error
 }
 
 // RateWait is how long a taker waits for the token it took when that left

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -42,8 +43,12 @@ type Activities struct {
 	// ZombieAfter: a run whose owner has not heartbeated for this long may
 	// be claimed by another owner (default 30s, as the engine's).
 	ZombieAfter time.Duration
-	// Pools cap the attempts of one pool running at once in this worker.
-	Pools map[string]int
+	// Pools cap the attempts of one pool running at once in this worker,
+	// or, with SharedPools, in every worker on the store together (slots
+	// in the database, held for HeartbeatTimeout past a dead worker's last
+	// heartbeat).
+	Pools       map[string]int
+	SharedPools bool
 	// LogLimit caps each attempt's stored log (default 1 MiB).
 	LogLimit int
 	// Redact scrubs secrets from stored errors and logs.
@@ -60,8 +65,9 @@ type Activities struct {
 	// The workflow's SLA timers raise SLAMissed through an activity.
 	Observe func(engine.Event)
 
-	once  sync.Once
-	pools map[string]chan struct{}
+	once    sync.Once
+	pools   map[string]chan struct{}
+	holders atomic.Int64 // numbers the shared-pool holders of this worker
 }
 
 func (a *Activities) init() {
@@ -207,8 +213,12 @@ func (a *Activities) Plan(ctx context.Context, req PlanRequest) (RunPlan, error)
 	return plan, nil
 }
 
-// acquire takes a slot in the task's pool (this worker's share of it).
+// acquire takes a slot in the task's pool (this worker's share of it, or
+// the fleet's with SharedPools).
 func (a *Activities) acquire(ctx context.Context, pool string) (func(), error) {
+	if n := a.Pools[pool]; a.SharedPools && n > 0 {
+		return a.acquireShared(ctx, pool, n)
+	}
 	p := a.pools[pool]
 	if p == nil {
 		return func() {}, nil
@@ -219,6 +229,57 @@ func (a *Activities) acquire(ctx context.Context, pool string) (func(), error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+}
+
+// acquireShared waits for a slot of pool in the store, polling with
+// backoff (and heartbeating the activity meanwhile, so a long wait is not
+// taken for a lost worker), then keeps the slot alive until released.
+func (a *Activities) acquireShared(ctx context.Context, pool string, size int) (func(), error) {
+	holder := fmt.Sprintf("%s/%d", a.Identity, a.holders.Add(1))
+	wait := 50 * time.Millisecond
+	var slot int
+	for {
+		s, ok, err := a.Store.AcquirePoolSlot(ctx, pool, size, holder, a.HeartbeatTimeout)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			slot = s
+			break
+		}
+		if activity.IsActivity(ctx) {
+			activity.RecordHeartbeat(ctx, "waiting for a slot of pool "+pool)
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		wait = min(wait*2, 2*time.Second)
+	}
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(max(a.HeartbeatTimeout/3, 50*time.Millisecond))
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				if err := a.Store.HeartbeatPoolSlot(context.WithoutCancel(ctx), pool, slot, holder); err != nil {
+					a.Logger.Warn("pool slot heartbeat", "pool", pool, "slot", slot, "err", err)
+				}
+			}
+		}
+	}()
+	return func() {
+		close(stop)
+		<-done
+		if err := a.Store.ReleasePoolSlot(context.WithoutCancel(ctx), pool, slot, holder); err != nil {
+			a.Logger.Warn("pool slot release", "pool", pool, "slot", slot, "err", err)
+		}
+	}, nil
 }
 
 // retryAfter is implemented by errors that know when to come back (an

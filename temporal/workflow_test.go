@@ -570,3 +570,56 @@ func TestSLATimersRaiseMisses(t *testing.T) {
 		t.Errorf("sla_miss alerts %+v, want the run's and slow's", alerts)
 	}
 }
+
+// With SharedPools a pool's size bounds two workers together: the second
+// worker's attempt waits for the first's slot; without, each worker has a
+// pool of its own.
+func TestSharedPoolsBoundTheFleet(t *testing.T) {
+	st := openStore(t)
+	dag := &pipeline.DAG{Name: "pooled", Tasks: []pipeline.Task{{Name: "a", Pool: "etherscan", Runner: ok()}}}
+	worker := func(name string, shared bool) *Activities {
+		a := newActivities(t, st, dag)
+		a.Identity, a.Pools, a.SharedPools = name, map[string]int{"etherscan": 1}, shared
+		a.init()
+		return a
+	}
+	w1, w2 := worker("w1", true), worker("w2", true)
+	release1, err := w1.acquire(context.Background(), "etherscan")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if _, err := w2.acquire(ctx, "etherscan"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("the second worker got the pool's only slot (err %v)", err)
+	}
+	got := make(chan error, 1)
+	go func() {
+		release2, err := w2.acquire(context.Background(), "etherscan")
+		if err == nil {
+			release2()
+		}
+		got <- err
+	}()
+	time.Sleep(100 * time.Millisecond)
+	release1()
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the second worker did not get the slot after the first released it")
+	}
+
+	l1, l2 := worker("l1", false), worker("l2", false)
+	r1, err1 := l1.acquire(context.Background(), "etherscan")
+	ctx2, cancel2 := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel2()
+	r2, err2 := l2.acquire(ctx2, "etherscan")
+	if err1 != nil || err2 != nil {
+		t.Fatalf("pools of their own: %v, %v", err1, err2)
+	}
+	r1()
+	r2()
+}

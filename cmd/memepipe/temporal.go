@@ -166,7 +166,7 @@ upstream requests and rate-limit waits of this worker's collectors).`,
 			identity := engine.DefaultOwner()
 			acts := &mtemporal.Activities{
 				Store: st, Config: cfg, DAGs: dags, Identity: identity,
-				HeartbeatTimeout: heartbeat, Pools: cfg.Pools, Redact: cfg.Redact, Logger: a.log,
+				HeartbeatTimeout: heartbeat, Pools: cfg.Pools, SharedPools: cfg.SharedPools, Redact: cfg.Redact, Logger: a.log,
 				Observe: emit,
 			}
 			w := mtemporal.NewWorker(c, acts, mtemporal.WorkerOptions{

@@ -26,7 +26,7 @@ func (conformant) Dialect() string { return "sqlite" }
 // analysis checkpoints of store.Analytics.
 var memCases = []string{"Basics", "CreateRun", "CreateRunRejects", "CreateRunConcurrent", "GetFindRun", "TimesRoundTrip",
 	"ListRunsOrder", "ListRunsFilter", "UpdateRun", "ClaimRun", "ClaimRunConcurrent", "TaskRuns", "TaskRunsOrder",
-	"TaskRunsConcurrent", "Logs", "Text", "HeartbeatTaskRun", "Watermarks", "Checkpoints", "DeleteCheckpoints", "CheckpointsConcurrentPuts", "RateBudget"}
+	"TaskRunsConcurrent", "Logs", "Text", "HeartbeatTaskRun", "Watermarks", "Checkpoints", "DeleteCheckpoints", "CheckpointsConcurrentPuts", "RateBudget", "PoolSlots"}
 
 // TestConformance holds memstore to the suite the real stores pass, so
 // engine tests on memstore mean what they would on SQLite.

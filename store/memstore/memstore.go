@@ -34,6 +34,7 @@ type Store struct {
 	tasks      map[string][]*pipeline.TaskRun // by run id
 	watermarks map[[2]string]string
 	budgets    map[string]budget // rate budgets by name
+	slots      map[string][]poolSlot
 	// checkpoints by (kind, token), oldest first, at most
 	// rowcheck.CheckpointsKept each.
 	checkpoints map[[2]string][]analytics.Checkpoint
@@ -401,6 +402,58 @@ func (s *Store) GetWatermark(ctx context.Context, source, key string) (string, b
 	defer s.mu.Unlock()
 	v, ok := s.watermarks[[2]string{source, key}]
 	return v, ok, nil
+}
+
+// poolSlot is one slot of a shared pool ("" holder: free).
+type poolSlot struct {
+	holder    string
+	heartbeat time.Time
+}
+
+// AcquirePoolSlot implements store.PoolSlots on the store's clock.
+func (s *Store) AcquirePoolSlot(ctx context.Context, pool string, size int, holder string, ttl time.Duration) (int, bool, error) {
+	if pool == "" || holder == "" || size < 1 {
+		return 0, false, errors.New("acquire pool slot: need a pool, a holder and a size of at least 1")
+	}
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.slots == nil {
+		s.slots = map[string][]poolSlot{}
+	}
+	for len(s.slots[pool]) < size {
+		s.slots[pool] = append(s.slots[pool], poolSlot{})
+	}
+	for i := range size {
+		sl := &s.slots[pool][i]
+		if sl.holder == "" || sl.heartbeat.Before(now.Add(-ttl)) {
+			*sl = poolSlot{holder: holder, heartbeat: now}
+			return i, true, nil
+		}
+	}
+	return 0, false, nil
+}
+
+// HeartbeatPoolSlot implements store.PoolSlots.
+func (s *Store) HeartbeatPoolSlot(ctx context.Context, pool string, slot int, holder string) error {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if slot < 0 || slot >= len(s.slots[pool]) || s.slots[pool][slot].holder != holder {
+		return fmt.Errorf("slot %d of pool %s: %w", slot, pool, store.ErrNotOwner)
+	}
+	s.slots[pool][slot].heartbeat = now
+	return nil
+}
+
+// ReleasePoolSlot implements store.PoolSlots.
+func (s *Store) ReleasePoolSlot(ctx context.Context, pool string, slot int, holder string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if slot >= 0 && slot < len(s.slots[pool]) && s.slots[pool][slot].holder == holder {
+		s.slots[pool][slot] = poolSlot{}
+	}
+	return nil
 }
 
 // budget is a rate budget's bucket.

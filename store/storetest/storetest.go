@@ -63,6 +63,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeleteCheckpoints", testDeleteCheckpoints},
 		{"CheckpointsConcurrentPuts", testCheckpointsConcurrentPuts},
 		{"RateBudget", testRateBudget},
+		{"PoolSlots", testPoolSlots},
 		{"CanonicalRoundTrip", testCanonicalRoundTrip},
 		{"CanonicalIdempotent", testCanonicalIdempotent},
 		{"CanonicalAtomic", testCanonicalAtomic},
