@@ -9,7 +9,6 @@ package memstore
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -412,8 +411,8 @@ type poolSlot struct {
 
 // AcquirePoolSlot implements store.PoolSlots on the store's clock.
 func (s *Store) AcquirePoolSlot(ctx context.Context, pool string, size int, holder string, ttl time.Duration) (int, bool, error) {
-	if pool == "" || holder == "" || size < 1 {
-		return 0, false, errors.New("acquire pool slot: need a pool, a holder and a size of at least 1")
+	if err := rowcheck.PoolAcquire(pool, size, holder); err != nil {
+		return 0, false, err
 	}
 	now := s.now()
 	s.mu.Lock()
@@ -464,8 +463,8 @@ type budget struct {
 
 // TakeRateToken implements store.RateBudgets on the store's clock.
 func (s *Store) TakeRateToken(ctx context.Context, name string, perSecond float64, burst int) (time.Duration, error) {
-	if name == "" || perSecond <= 0 || burst < 1 {
-		return 0, errors.New("take rate token: need a name, a positive rate and a burst of at least 1")
+	if err := rowcheck.RateTake(name, perSecond, burst); err != nil {
+		return 0, err
 	}
 	now := s.now()
 	s.mu.Lock()

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"memepipe/store"
+	"memepipe/store/internal/rowcheck"
 )
 
 // pgNow is the database's clock in Unix seconds.
@@ -18,8 +19,8 @@ const pgNow = `extract(epoch FROM clock_timestamp())`
 // slots others are taking (FOR UPDATE SKIP LOCKED), so none waits on
 // another and no slot is given twice.
 func (s *Store) AcquirePoolSlot(ctx context.Context, pool string, size int, holder string, ttl time.Duration) (int, bool, error) {
-	if pool == "" || holder == "" || size < 1 {
-		return 0, false, errors.New("acquire pool slot: need a pool, a holder and a size of at least 1")
+	if err := rowcheck.PoolAcquire(pool, size, holder); err != nil {
+		return 0, false, err
 	}
 	if _, err := s.pool.Exec(ctx, `INSERT INTO pool_slots (pool, slot) SELECT $1, g FROM generate_series(0, $2::int - 1) g
 		ON CONFLICT DO NOTHING`, pool, size); err != nil {

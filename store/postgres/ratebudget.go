@@ -2,19 +2,19 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"memepipe/store"
+	"memepipe/store/internal/rowcheck"
 )
 
 // TakeRateToken implements store.RateBudgets in one upsert: the row lock
 // of ON CONFLICT DO UPDATE serialises concurrent takers, and
 // clock_timestamp() is the one clock they share.
 func (s *Store) TakeRateToken(ctx context.Context, name string, perSecond float64, burst int) (time.Duration, error) {
-	if name == "" || perSecond <= 0 || burst < 1 {
-		return 0, errors.New("take rate token: need a name, a positive rate and a burst of at least 1")
+	if err := rowcheck.RateTake(name, perSecond, burst); err != nil {
+		return 0, err
 	}
 	var tokens float64
 	err := s.pool.QueryRow(ctx, `INSERT INTO rate_budgets (name, tokens, updated_at)

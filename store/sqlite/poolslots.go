@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"memepipe/store"
+	"memepipe/store/internal/rowcheck"
 )
 
 // sqliteNow is the database's clock in Unix seconds.
@@ -16,8 +17,8 @@ const sqliteNow = `((julianday('now') - 2440587.5) * 86400.0)`
 // AcquirePoolSlot implements store.PoolSlots (the single writer serialises
 // acquirers).
 func (s *Store) AcquirePoolSlot(ctx context.Context, pool string, size int, holder string, ttl time.Duration) (int, bool, error) {
-	if pool == "" || holder == "" || size < 1 {
-		return 0, false, errors.New("acquire pool slot: need a pool, a holder and a size of at least 1")
+	if err := rowcheck.PoolAcquire(pool, size, holder); err != nil {
+		return 0, false, err
 	}
 	var slot int
 	err := s.inTx(ctx, func(tx *sql.Tx) error {

@@ -2,18 +2,18 @@ package sqlite
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"memepipe/store"
+	"memepipe/store/internal/rowcheck"
 )
 
 // TakeRateToken implements store.RateBudgets in one upsert on the writer
 // (SQLite's single writer serialises the takes).
 func (s *Store) TakeRateToken(ctx context.Context, name string, perSecond float64, burst int) (time.Duration, error) {
-	if name == "" || perSecond <= 0 || burst < 1 {
-		return 0, errors.New("take rate token: need a name, a positive rate and a burst of at least 1")
+	if err := rowcheck.RateTake(name, perSecond, burst); err != nil {
+		return 0, err
 	}
 	var tokens float64
 	err := s.w.QueryRowContext(ctx, `INSERT INTO rate_budgets (name, tokens, updated_at)

@@ -3,6 +3,7 @@ package rowcheck
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -307,4 +308,20 @@ func CheckpointKey(kind, token string, notAfter time.Time) (time.Time, error) {
 		return notAfter, nil
 	}
 	return column.Time(notAfter), nil
+}
+
+// RateTake checks TakeRateToken's arguments.
+func RateTake(name string, perSecond float64, burst int) error {
+	if name == "" || perSecond <= 0 || burst < 1 {
+		return errors.New("take rate token: need a name, a positive rate and a burst of at least 1")
+	}
+	return nil
+}
+
+// PoolAcquire checks AcquirePoolSlot's arguments.
+func PoolAcquire(pool string, size int, holder string) error {
+	if pool == "" || holder == "" || size < 1 {
+		return errors.New("acquire pool slot: need a pool, a holder and a size of at least 1")
+	}
+	return nil
 }
