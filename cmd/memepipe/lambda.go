@@ -11,6 +11,7 @@ import (
 	mlambda "memepipe/lambda"
 	"memepipe/metrics"
 	"memepipe/observe"
+	"memepipe/source/httpx"
 	"memepipe/store/open"
 )
 
@@ -53,13 +54,12 @@ function's environment as usual.`,
 			// starts a fresh registry (metrics.Current).
 			var (
 				cur *metrics.Current
-				up  *metrics.Upstream
+				up  httpx.Metrics
 			)
 			if cfg.Metrics.Pushgateway != "" {
 				cur = &metrics.Current{}
 				cur.Next()
-				u := cur.Upstream()
-				up = &u
+				up = cur.Upstream()
 			}
 			dags, closeDAGs, err := a.buildDAGs(ctx, cfg, st, up)
 			if err != nil {

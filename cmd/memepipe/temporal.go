@@ -20,6 +20,7 @@ import (
 	"memepipe/observe"
 	"memepipe/pipeline"
 	"memepipe/raw"
+	"memepipe/source/httpx"
 	"memepipe/store"
 	"memepipe/store/open"
 	"memepipe/tasks"
@@ -55,15 +56,12 @@ func (a *app) dialTemporal(f temporalFlags) (client.Client, error) {
 // (opened here, so a bad bucket URL or missing credentials fail at start,
 // not in the first task), and, when up is set, the collectors' upstream
 // metrics. close closes the zone.
-func (a *app) buildDAGs(ctx context.Context, cfg *config.Config, st store.Store, up *metrics.Upstream) (dags map[string]*pipeline.DAG, close func(), err error) {
+func (a *app) buildDAGs(ctx context.Context, cfg *config.Config, st store.Store, up httpx.Metrics) (dags map[string]*pipeline.DAG, close func(), err error) {
 	zone, err := raw.Open(ctx, cfg.Raw)
 	if err != nil {
 		return nil, nil, err
 	}
-	deps := tasks.Deps{Config: cfg, Store: st, Raw: zone, Logger: a.log}
-	if up != nil {
-		deps.HTTPMetrics = *up
-	}
+	deps := tasks.Deps{Config: cfg, Store: st, Raw: zone, Logger: a.log, HTTPMetrics: up}
 	dags, err = tasks.Build(cfg, deps)
 	if err != nil {
 		zone.Close()
@@ -122,12 +120,11 @@ upstream requests and rate-limit waits of this worker's collectors).`,
 			defer st.Close()
 			var (
 				m  *metrics.Metrics
-				up *metrics.Upstream
+				up httpx.Metrics
 			)
 			if metricsAddr != "" {
 				m = metrics.New()
-				u := m.Upstream()
-				up = &u
+				up = m.Upstream()
 			}
 			dags, closeDAGs, err := a.buildDAGs(ctx, cfg, st, up)
 			if err != nil {
@@ -154,11 +151,7 @@ upstream requests and rate-limit waits of this worker's collectors).`,
 			// Events go out from a goroutine of their own, as the
 			// engine's; stopEvents delivers the last ones before the
 			// alerts are flushed (deferred calls run last first).
-			var observeMetrics func(engine.Event)
-			if m != nil {
-				observeMetrics = observe.Metrics(m)
-			}
-			emit, stopEvents := engine.Async(observe.Fanout(observeMetrics, alerting.Observer(dags)))
+			emit, stopEvents := engine.Async(observe.Fanout(observeMetrics(m), alerting.Observer(dags)))
 			defer stopEvents()
 			if watchFreshness {
 				go a.freshness(cfg, st, alerting, m).Watch(ctx, time.Minute)
